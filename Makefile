@@ -1,0 +1,43 @@
+# bankcrm — the two commands: `make demo` and `make test`. Everything else installs itself.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+DEMO_CUSTOMERS ?= 20000
+DEMO_MONTHS ?= 13
+DEMO_SEED ?= 20261123
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint pg bench bench-1m format
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+lint: install
+	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
+	$(UV) run mypy
+
+format: install
+	$(UV) run ruff format src tests bench
+	$(UV) run ruff check --fix src tests bench
+
+# Starts PostgreSQL (installed but stopped on a fresh machine) and runs every test on SQLite and
+# PostgreSQL. The database tests fail, never skip, when PostgreSQL is unreachable.
+test: lint
+	@url=$$(bash scripts/pg-up.sh | tail -n 1) && \
+	BANKCRM_TEST_POSTGRES_URL=$$url $(UV) run pytest -n 2 --db=sqlite,postgresql $(PYTEST_ARGS)
+
+pg:
+	bash scripts/pg-up.sh
+
+demo: install
+	$(UV) run bankcrm db upgrade
+	$(UV) run bankcrm demo run --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --seed $(DEMO_SEED)
+
+bench: install
+	$(UV) run python bench/ingest.py --customers 100000
+	$(UV) run python bench/demo_build.py --customers 100000 --months 13
+
+bench-1m: install
+	$(UV) run python bench/ingest.py --customers 1000000
+	$(UV) run python bench/demo_build.py --customers 1000000 --months 13

@@ -1,0 +1,216 @@
+"""SQL for one vectorised validation pass: parse every cell and flag every rule, per row.
+
+For a table the pass is three nested SELECTs over a source of VARCHAR cells plus `_line`:
+  1. raw:    trimmed text, empty → NULL               ("r:<col>")
+  2. typed:  each cell parsed to its lake type        ("<col>", NULL when it does not parse)
+  3. checks: one bit per (column, rule) in `_e0`, `_e1`, … (BIGINT masks, 60 bits each)
+Rows with any bit set also keep their raw cells in `_raw` so the report can quote them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bankcrm.analytics.ingest.contract import Column, Kind, Table
+from bankcrm.kit.idcard import CHECK_CHARS, WEIGHTS
+
+BITS_PER_MASK = 60
+
+LAKE_TYPES: dict[Kind, str] = {
+    Kind.KEY: "VARCHAR",
+    Kind.TEXT: "VARCHAR",
+    Kind.ENUM: "VARCHAR",
+    Kind.DATE: "DATE",
+    Kind.MONEY: "DECIMAL(18,2)",
+    Kind.RATE: "DECIMAL(12,6)",
+    Kind.INT: "INTEGER",
+    Kind.BOOL: "BOOLEAN",
+}
+_TRUE = ("true", "t", "1", "y", "yes", "是")
+_FALSE = ("false", "f", "0", "n", "no", "否")
+
+
+def q(name: str) -> str:
+    """Quote an identifier (header names come from the bank's files)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def raw(name: str) -> str:
+    return q("r:" + name)
+
+
+@dataclass(frozen=True)
+class Check:
+    column: str
+    rule: str
+    condition: str  # SQL, true when the row breaks the rule
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")"
+
+
+def typed_expr(col: Column) -> str:
+    r = raw(col.name)
+    match col.kind:
+        case Kind.KEY | Kind.TEXT:
+            return r
+        case Kind.DATE:
+            return (
+                f"CASE WHEN regexp_full_match({r}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
+                f"THEN try_strptime({r}, '%Y-%m-%d')::DATE "
+                f"WHEN regexp_full_match({r}, '\\d{{8}}') "
+                f"THEN try_strptime({r}, '%Y%m%d')::DATE END"
+            )
+        case Kind.MONEY:
+            return (
+                f"CASE WHEN regexp_full_match({r}, '-?\\d{{1,16}}(\\.\\d{{1,2}})?') "
+                f"THEN TRY_CAST({r} AS DECIMAL(18,2)) END"
+            )
+        case Kind.RATE:
+            return (
+                f"CASE WHEN regexp_full_match({r}, '-?\\d{{1,6}}(\\.\\d{{1,6}})?') "
+                f"THEN TRY_CAST({r} AS DECIMAL(12,6)) END"
+            )
+        case Kind.INT:
+            return f"CASE WHEN regexp_full_match({r}, '-?\\d{{1,9}}') THEN TRY_CAST({r} AS INTEGER) END"
+        case Kind.BOOL:
+            return (
+                f"CASE WHEN lower({r}) IN {_sql_list(_TRUE)} THEN true "
+                f"WHEN lower({r}) IN {_sql_list(_FALSE)} THEN false END"
+            )
+        case Kind.ENUM:
+            whens = [f"WHEN {r} = {lit(code)} THEN {lit(code)}" for code in col.enum]
+            whens += [
+                f"WHEN upper({r}) = {lit(code.upper())} THEN {lit(code)}" for code in col.enum
+            ]
+            whens += [
+                f"WHEN {r} = {lit(label)} THEN {lit(code)}" for label, code in col.aliases.items()
+            ]
+            return "CASE " + " ".join(whens) + " END"
+    raise AssertionError(col.kind)
+
+
+_PARSE_RULE = {
+    Kind.DATE: "bad_date",
+    Kind.RATE: "bad_rate",
+    Kind.INT: "bad_int",
+    Kind.BOOL: "bad_bool",
+    Kind.ENUM: "unknown_enum",
+}
+
+
+def column_checks(col: Column, as_of: date) -> list[Check]:
+    r, t = raw(col.name), q(col.name)
+    checks: list[Check] = []
+    if col.required and not col.allow_empty:
+        checks.append(Check(col.name, "missing_value", f"{r} IS NULL"))
+    if col.kind is Kind.MONEY:
+        many = f"regexp_full_match({r}, '-?\\d{{1,16}}\\.\\d{{3,}}')"
+        checks.append(Check(col.name, "too_many_decimals", f"{r} IS NOT NULL AND {many}"))
+        checks.append(
+            Check(col.name, "bad_decimal", f"{r} IS NOT NULL AND {t} IS NULL AND NOT {many}")
+        )
+    elif col.kind in _PARSE_RULE:
+        checks.append(Check(col.name, _PARSE_RULE[col.kind], f"{r} IS NOT NULL AND {t} IS NULL"))
+    if col.non_negative:
+        checks.append(Check(col.name, "negative", f"{t} < 0"))
+    if col.not_after_as_of:
+        checks.append(Check(col.name, "future_date", f"{t} > DATE {lit(as_of.isoformat())}"))
+    if col.check == "mobile":
+        checks.append(
+            Check(
+                col.name,
+                "bad_phone",
+                f"{r} IS NOT NULL AND NOT regexp_full_match({r}, '1\\d{{10}}')",
+            )
+        )
+    if col.check == "resident_id":
+        checks.extend(resident_id_checks(col.name))
+    return checks
+
+
+def resident_id_checks(name: str) -> list[Check]:
+    """GB 11643 checks, applied only where id_type is resident_id."""
+    v = f"upper({raw(name)})"
+    rid = f"{q('id_type')} = 'resident_id' AND {raw(name)} IS NOT NULL"
+    birth = f"try_strptime(substr({v}, 7, 8), '%Y%m%d')::DATE"
+    shape_ok = f"regexp_full_match({v}, '\\d{{17}}[0-9X]') AND {birth} IS NOT NULL"
+    total = " + ".join(
+        f"TRY_CAST(substr({v}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(WEIGHTS)
+    )
+    expected = f"substr({lit(CHECK_CHARS)}, (({total}) % 11) + 1, 1)"
+    sex = f"CASE WHEN TRY_CAST(substr({v}, 17, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'F' END"
+    return [
+        Check(name, "bad_id_format", f"{rid} AND NOT ({shape_ok})"),
+        Check(
+            name,
+            "bad_id_check_digit",
+            f"{rid} AND ({shape_ok}) AND {expected} <> substr({v}, 18, 1)",
+        ),
+        Check(
+            name, "id_birth_mismatch", f"{rid} AND ({shape_ok}) AND {birth} <> {q('birth_date')}"
+        ),
+        Check(name, "id_gender_mismatch", f"{rid} AND ({shape_ok}) AND {sex} <> {q('gender')}"),
+    ]
+
+
+def table_checks(table: Table, as_of: date) -> list[Check]:
+    return [c for col in table.columns for c in column_checks(col, as_of)]
+
+
+def mask_names(checks: list[Check]) -> list[str]:
+    return [f"_e{i}" for i in range((len(checks) + BITS_PER_MASK - 1) // BITS_PER_MASK)]
+
+
+def bit(index: int) -> tuple[str, int]:
+    """The mask column and bit position of check number `index`."""
+    return f"_e{index // BITS_PER_MASK}", index % BITS_PER_MASK
+
+
+def pass_sql(
+    table: Table, source: str, present: set[str], extra: list[str], as_of: date
+) -> tuple[str, list[Check]]:
+    """The SELECT that parses and checks every row of `source` (a relation of VARCHAR cells)."""
+    checks = table_checks(table, as_of)
+    level1 = (
+        ["_line"]
+        + [
+            f"NULLIF(trim({q(c)}), '') AS {raw(c)}"
+            if c in present
+            else f"NULL::VARCHAR AS {raw(c)}"
+            for c in table.column_names
+        ]
+        + [q(c) for c in extra]
+    )
+    level2 = (
+        ["_line"]
+        + [f"{typed_expr(col)} AS {q(col.name)}" for col in table.columns]
+        + [raw(c) for c in table.column_names]
+        + [q(c) for c in extra]
+    )
+    masks = mask_names(checks)
+    mask_exprs = []
+    for m, name in enumerate(masks):
+        part = checks[m * BITS_PER_MASK : (m + 1) * BITS_PER_MASK]
+        terms = [
+            f"(CASE WHEN coalesce({c.condition}, false) THEN {1 << i} ELSE 0 END)"
+            for i, c in enumerate(part)
+        ]
+        mask_exprs.append("(" + " + ".join(terms) + f")::BIGINT AS {name}")
+    level3 = ["_line"] + [q(c) for c in table.column_names] + [q(c) for c in extra]
+    level3 += mask_exprs + [raw(c) for c in table.column_names]
+    any_bad = " OR ".join(f"{m} <> 0" for m in masks) or "false"
+    raw_struct = ", ".join(f"{q(c)} := {raw(c)}" for c in table.column_names)
+    outer = ["_line"] + [q(c) for c in table.column_names] + [q(c) for c in extra] + masks
+    outer.append(f"CASE WHEN {any_bad} THEN struct_pack({raw_struct}) END AS _raw")
+    sql = (
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(level3)} FROM ("
+        f"SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM {source})))"
+    )
+    return sql, checks

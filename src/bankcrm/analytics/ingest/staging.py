@@ -1,0 +1,274 @@
+"""Validate one table of a drop into a staging Parquet file and record every problem.
+
+The staging file holds the typed columns, `_line`, the rule masks `_e*` and `_raw` (the original
+cells of rows that broke a cell rule). Everything after the single pass over the source — decoding
+masks, duplicate keys, references — reads only this columnar file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from bankcrm.analytics.ingest import readers
+from bankcrm.analytics.ingest.contract import TABLES, Table
+from bankcrm.analytics.ingest.problems import RULES, IngestReport, Problem, TableStats
+from bankcrm.analytics.ingest.rules import Check, bit, lit, mask_names, pass_sql, q
+
+
+@dataclass
+class Staged:
+    table: Table
+    file: Path
+    staging: Path
+    columns: list[str]  # contract columns then unknown extra columns, as they land
+    checks: list[Check]
+    rowrej: str  # DuckDB table (_line, reason) of rows rejected by key or reference rules
+    structural: list[Problem] = field(default_factory=list)
+
+    @property
+    def masks(self) -> list[str]:
+        return mask_names(self.checks)
+
+    def clean(self) -> str:
+        """SQL condition for a row that passed every cell rule."""
+        return " AND ".join(f"{m} = 0" for m in self.masks) or "true"
+
+    def accepted(self) -> str:
+        """SQL condition for a row that lands."""
+        return f"{self.clean()} AND _line NOT IN (SELECT _line FROM {self.rowrej})"
+
+
+def _problem(
+    t: Table,
+    f: Path,
+    line: int | None,
+    col: str | None,
+    rule: str,
+    detail: str = "",
+    value: str | None = None,
+) -> Problem:
+    return Problem(
+        t.name, f.name, line, col, value, rule, RULES[rule] + (f"：{detail}" if detail else "")
+    )
+
+
+def open_source(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    *,
+    encoding: str,
+    delimiter: str | None,
+    workdir: Path,
+) -> readers.Source:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return readers.csv_source(
+            con, path, table.name, encoding=encoding, delimiter=delimiter, workdir=workdir
+        )
+    if suffix == ".parquet":
+        return readers.parquet_source(con, path, table.name)
+    return readers.xlsx_source(con, path, table.name)
+
+
+def check_header(
+    table: Table, path: Path, header: list[str], report: IngestReport
+) -> list[str] | None:
+    """Extra (unknown) columns to keep, or None when the header makes the file unusable."""
+    seen: set[str] = set()
+    ok = True
+    for name in header:
+        if name in seen:
+            report.add(_problem(table, path, 1, name, "duplicate_column"))
+            ok = False
+        seen.add(name)
+    for name in table.required_columns:
+        if name not in seen:
+            report.add(_problem(table, path, 1, name, "missing_column", name))
+            ok = False
+    extra = [h for h in header if h not in table.column_names]
+    for name in extra:
+        report.add(_problem(table, path, 1, name, "unknown_column"))
+    return extra if ok else None
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    *,
+    as_of: date,
+    encoding: str,
+    delimiter: str | None,
+    workdir: Path,
+    report: IngestReport,
+) -> Staged | None:
+    """One pass over the file: parse, check, write staging. None when the file is unusable."""
+    stats = report.tables[table.name] = TableStats(table.name, path.name)
+    try:
+        src = open_source(con, table, path, encoding=encoding, delimiter=delimiter, workdir=workdir)
+    except readers.FileUnreadable as exc:
+        report.add(exc.problem)
+        return None
+    extra = check_header(table, path, src.header, report)
+    if extra is None:
+        return None
+    stats.unknown_columns = extra
+    sql, checks = pass_sql(table, src.view, set(src.header), extra, as_of)
+    staging = workdir / f"{table.name}.staging.parquet"
+    try:
+        con.execute(f"COPY ({sql}) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)")
+    except duckdb.Error as exc:
+        report.add(_problem(table, path, None, None, "unreadable_file", str(exc).splitlines()[0]))
+        return None
+    rowrej = f"rowrej_{table.name}"
+    con.execute(f"CREATE OR REPLACE TABLE {rowrej} (_line BIGINT, reason VARCHAR)")
+    staged = Staged(table, path, staging, list(table.column_names) + extra, checks, rowrej)
+    staged.structural = readers.csv_rejects(con, src, table.name, path)
+    if staged.structural:
+        _renumber(con, staged)
+    for p in staged.structural:
+        report.add(p)
+    stats.rows_read = _count(con, staged, "true") + len(staged.structural)
+    if table.must_have_rows and stats.rows_read == 0:
+        report.add(_problem(table, path, 2, None, "no_rows"))
+    _cell_problems(con, staged, report)
+    return staged
+
+
+def _count(con: duckdb.DuckDBPyConnection, s: Staged, where: str) -> int:
+    row = con.execute(
+        f"SELECT count(*) FROM read_parquet({lit(str(s.staging))}) WHERE {where}"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _renumber(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
+    """Rows after a rejected CSV line were numbered as if it did not exist: shift them back."""
+    lines = sorted(p.line or 0 for p in s.structural)
+    # accepted row numbered L sits after the i-th rejected line r_i when L >= r_i - i + 1
+    steps = {}
+    for i, r in enumerate(lines, start=1):
+        steps[r - i + 1] = i
+    values = ", ".join(f"({t}, {i})" for t, i in sorted(steps.items()))
+    fixed = s.staging.with_suffix(".fixed.parquet")
+    con.execute(
+        f"COPY (SELECT st.* REPLACE (st._line + coalesce(sh.i, 0) AS _line) "
+        f"FROM read_parquet({lit(str(s.staging))}) st ASOF LEFT JOIN (VALUES {values}) sh(t, i) "
+        f"ON st._line >= sh.t ORDER BY st._line) TO {lit(str(fixed))} (FORMAT parquet, COMPRESSION snappy)"
+    )
+    fixed.replace(s.staging)
+
+
+def _cell_problems(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestReport) -> None:
+    if not s.checks:
+        return
+    src = f"read_parquet({lit(str(s.staging))})"
+    bad = " OR ".join(f"{m} <> 0" for m in s.masks)
+    sums = ", ".join(f"sum(({m} >> {b}) & 1)" for m, b in (bit(i) for i in range(len(s.checks))))
+    counts = con.execute(f"SELECT {sums} FROM {src} WHERE {bad}").fetchone() or ()
+    for i, (check, n) in enumerate(zip(s.checks, counts, strict=True)):
+        if not n:
+            continue
+        m, b = bit(i)
+        rows = con.execute(
+            f"SELECT _line, _raw.{q(check.column)} FROM {src} WHERE ({m} >> {b}) & 1 = 1 "
+            f"ORDER BY _line LIMIT {report.detail_limit}"
+        ).fetchall()
+        for line, value in rows:
+            report.add(_problem(s.table, s.file, int(line), check.column, check.rule, value=value))
+        if int(n) > len(rows):
+            report.counts[(s.table.name, check.rule)] += int(n) - len(rows)
+
+
+def duplicate_keys(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestReport) -> None:
+    key = s.table.key
+    if not key:
+        return
+    cols = ", ".join(q(k) for k in key)
+    not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in key)
+    groups = con.execute(
+        f"SELECT concat_ws('|', {cols}), list(_line ORDER BY _line) FROM read_parquet({lit(str(s.staging))}) "
+        f"WHERE {not_null} GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(_line)"
+    ).fetchall()
+    label = "+".join(key)
+    rows = []
+    for value, lines in groups:
+        for line in lines:
+            others = "、".join(str(x) for x in lines if x != line)
+            p = _problem(
+                s.table, s.file, int(line), label, "duplicate_key", f"与第 {others} 行相同", value
+            )
+            report.add(p)
+            rows.append((int(line), p.reason))
+    _reject(con, s, rows)
+
+
+def _reject(con: duckdb.DuckDBPyConnection, s: Staged, rows: list[tuple[int, str]]) -> None:
+    if rows:
+        con.executemany(f"INSERT INTO {s.rowrej} VALUES (?, ?)", rows)
+
+
+def references(
+    con: duckdb.DuckDBPyConnection,
+    s: Staged,
+    staged: dict[str, Staged],
+    lake_files: dict[str, list[Path]],
+    report: IngestReport,
+    *,
+    quarantine: bool,
+) -> None:
+    """Every reference resolves to an accepted row of the drop or to a row already in the lake."""
+    for col in s.table.columns:
+        if col.ref is None:
+            continue
+        parent = staged.get(col.ref.table)
+        if parent is None and not quarantine:
+            continue  # the parent file itself failed; its own problems already block the drop
+        c, pk = q(col.name), q(col.ref.column)
+        missing = f"SELECT _line, {c} AS v FROM read_parquet({lit(str(s.staging))}) WHERE {c} IS NOT NULL AND {s.clean()}"
+        if parent is not None:
+            missing += (
+                f" AND {c} NOT IN (SELECT {pk} FROM read_parquet({lit(str(parent.staging))}) "
+                f"WHERE {parent.accepted()} AND {pk} IS NOT NULL)"
+            )
+        files = lake_files.get(col.ref.table, [])
+        if files:
+            file_list = "[" + ", ".join(lit(str(f)) for f in files) + "]"
+            missing += f" AND {c} NOT IN (SELECT {pk} FROM read_parquet({file_list}) WHERE {pk} IS NOT NULL)"
+        rejected_keys = (
+            f"(SELECT {pk} FROM read_parquet({lit(str(parent.staging))}) WHERE {pk} IS NOT NULL)"
+            if parent is not None
+            else "(SELECT NULL)"
+        )
+        rows = con.execute(
+            f"SELECT _line, v, v IN {rejected_keys} FROM ({missing}) ORDER BY _line"
+        ).fetchall()
+        out = []
+        for line, value, was_rejected in rows:
+            rule = "rejected_ref" if was_rejected else "dangling_ref"
+            p = _problem(
+                s.table,
+                s.file,
+                int(line),
+                col.name,
+                rule,
+                f"{col.ref.table}.{col.ref.column}",
+                value,
+            )
+            report.add(p)
+            out.append((int(line), p.reason))
+        _reject(con, s, out)
+
+
+def finish_stats(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestReport) -> None:
+    stats = report.tables[s.table.name]
+    stats.rows_landed = _count(con, s, s.accepted())
+    stats.rows_rejected = stats.rows_read - stats.rows_landed
+
+
+__all__ = ["TABLES", "Staged", "duplicate_keys", "finish_stats", "references", "stage"]

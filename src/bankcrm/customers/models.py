@@ -1,0 +1,42 @@
+"""Customer snapshot: the latest profile of each customer, published from the customers extract.
+
+Personal fields are stored as the bank sent them; masking happens on every read path (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bankcrm.db.base import Base, SnapshotMixin
+
+
+class Customer(SnapshotMixin, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("gender IN ('M', 'F')", name="gender"),
+        CheckConstraint("status IN ('active', 'closed')", name="status"),
+        CheckConstraint("risk_level IN ('C1', 'C2', 'C3', 'C4', 'C5')", name="risk_level"),
+    )
+
+    customer_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    id_type: Mapped[str] = mapped_column(String(20))
+    id_number: Mapped[str] = mapped_column(String(32), index=True)
+    birth_date: Mapped[date]
+    gender: Mapped[str | None] = mapped_column(String(1))
+    home_org_id: Mapped[str] = mapped_column(String(32), ForeignKey("org_units.org_id"), index=True)
+    opened_on: Mapped[date]
+    phone: Mapped[str | None] = mapped_column(String(20))
+    home_phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(200))
+    employer: Mapped[str | None] = mapped_column(String(100))
+    occupation: Mapped[str | None] = mapped_column(String(50))
+    marital_status: Mapped[str | None] = mapped_column(String(10))
+    risk_level: Mapped[str | None] = mapped_column(String(2))
+    risk_assessed_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    closed_on: Mapped[date | None]
+    e_banking: Mapped[bool | None]
