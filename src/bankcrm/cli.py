@@ -11,7 +11,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from bankcrm.analytics import lake as lakes
@@ -50,7 +57,7 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
         console=console,
         transient=False,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(label: str, done: int, total: int) -> None:
             if label not in tasks:
@@ -85,7 +92,9 @@ def ingest(
     drop: Annotated[Path, typer.Argument(help="一个批次目录（每张表一个文件）")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="数据日期 YYYY-MM-DD")] = None,
     encoding: Annotated[Encoding | None, typer.Option(help="CSV 编码")] = None,
-    delimiter: Annotated[str | None, typer.Option(help="CSV 分隔符：, 或 |（默认从表头识别）")] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV 分隔符：, 或 |（默认从表头识别）")
+    ] = None,
     quarantine: Annotated[bool, typer.Option(help="合格行落地，不合格行隔离到报告旁")] = False,
 ) -> None:
     """校验一个批次并写入数据湖；有错误时（默认）整批拒收，数据湖不变。"""

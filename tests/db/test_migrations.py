@@ -44,19 +44,32 @@ def test_downgrade_to_base_and_back(db_url: str, db_backend: str, tmp_path) -> N
 
 
 def test_foreign_keys_are_enforced(db_session: Session) -> None:
-    db_session.add(OrgUnit(org_id="HO", parent_id=None, name="总行", level="head_office",
-                           as_of=date(2026, 10, 31)))
+    db_session.add(
+        OrgUnit(
+            org_id="HO", parent_id=None, name="总行", level="head_office", as_of=date(2026, 10, 31)
+        )
+    )
     db_session.flush()
-    db_session.add(Customer(customer_id="C1", name="张三", id_type="resident_id",
-                            id_number="330402198503121234", birth_date=date(1985, 3, 12),
-                            home_org_id="NOPE", opened_on=date(2010, 1, 1), status="active",
-                            as_of=date(2026, 10, 31)))
+    db_session.add(
+        Customer(
+            customer_id="C1",
+            name="张三",
+            id_type="resident_id",
+            id_number="330402198503121234",
+            birth_date=date(1985, 3, 12),
+            home_org_id="NOPE",
+            opened_on=date(2010, 1, 1),
+            status="active",
+            as_of=date(2026, 10, 31),
+        )
+    )
     with pytest.raises(IntegrityError):
         db_session.flush()
 
 
 def test_check_constraints_hold(db_session: Session) -> None:
-    db_session.add(OrgUnit(org_id="X", parent_id=None, name="x", level="planet",
-                           as_of=date(2026, 10, 31)))
+    db_session.add(
+        OrgUnit(org_id="X", parent_id=None, name="x", level="planet", as_of=date(2026, 10, 31))
+    )
     with pytest.raises(IntegrityError):
         db_session.flush()

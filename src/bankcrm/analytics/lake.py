@@ -159,12 +159,12 @@ def commit(lake: Lake, run_id: str, as_of: date, staged: dict[str, Path]) -> Non
     journal.parent.mkdir(parents=True, exist_ok=True)
     _write_json_atomic(journal, {"run_id": run_id, "as_of": as_of.isoformat(), "moves": moves})
     for m in moves:
-        final = Path(m["final"])
+        final = Path(str(m["final"]))
         final.parent.mkdir(parents=True, exist_ok=True)
         if m["had_old"]:
-            rename(final, m["old"])
+            rename(final, str(m["old"]))
         if m["new"]:
-            rename(m["new"], final)
+            rename(str(m["new"]), final)
         _fsync_dir(final.parent)
     journal.unlink()  # the commit point: from here on the new state stands
     _fsync_dir(journal.parent)

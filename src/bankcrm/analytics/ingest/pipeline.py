@@ -25,7 +25,7 @@ from bankcrm.analytics.ingest.contract import EXTENSIONS, TABLE_ORDER, TABLES
 from bankcrm.analytics.ingest.problems import RULES, IngestReport, Problem
 from bankcrm.analytics.ingest.readers import ENCODINGS
 from bankcrm.analytics.ingest.report import write_reports
-from bankcrm.analytics.ingest.rules import LAKE_TYPES, lit, q
+from bankcrm.analytics.ingest.rules import LAKE_TYPES, lit, q, run
 from bankcrm.errors import InvalidInput
 
 Progress = Callable[[str, int, int], None]
@@ -217,9 +217,10 @@ def _land(
         folder = workdir / "land" / name / f"as_of={as_of.isoformat()}"
         folder.mkdir(parents=True)
         cols = ", ".join(_landed(c, s) for c in s.columns)
-        con.execute(
+        run(
+            con,
             f"COPY (SELECT {cols} FROM read_parquet({lit(str(s.staging))}) WHERE {s.accepted()}) "
-            f"TO {lit(str(folder / 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+            f"TO {lit(str(folder / 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)",
         )
         out[name] = folder
         if report.quarantine and report.tables[name].rows_rejected:
@@ -268,6 +269,6 @@ def _write_rejected(
     ]
     union = " UNION ALL ".join([rows_sql, *structural])
     target = folder / f"{s.table.name}.csv"
-    con.execute(f"COPY ({union} ORDER BY line) TO {lit(str(target))} (HEADER, DELIMITER ',')")
+    run(con, f"COPY ({union} ORDER BY line) TO {lit(str(target))} (HEADER, DELIMITER ',')")
     data = target.read_bytes()
     target.write_bytes(b"\xef\xbb\xbf" + data)  # Excel opens BOM-marked UTF-8 as Chinese text

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from bankcrm.analytics.ingest.problems import RULES, Problem
-from bankcrm.analytics.ingest.rules import lit, q
+from bankcrm.analytics.ingest.rules import lit, one, q, run
 
 CHUNK = 16 << 20
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030"}
@@ -113,16 +113,22 @@ def csv_source(
     workdir: Path,
 ) -> Source:
     header, delim = read_header(path, table, encoding, delimiter)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise FileUnreadable(
+            _problem(table, path, 1, dupes[0], "duplicate_column", "、".join(dupes))
+        )
     if ENCODINGS[encoding] != "utf-8-sig":
         path = transcode(path, table, encoding, workdir / f"{table}.utf8.csv", delim)
     columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
     view, rej = f"src_{table}", f"rej_{table}"
-    con.execute(
+    run(
+        con,
         f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () + 1 AS _line, * "
         f"FROM read_csv({lit(str(path))}, header = true, delim = {lit(delim)}, quote = '\"', "
         f"escape = '\"', columns = {columns}, auto_detect = false, strict_mode = true, "
         f"null_padding = false, store_rejects = true, rejects_table = {lit(rej)}, "
-        f"rejects_scan = {lit(rej + '_scan')}, max_line_size = 1048576)"
+        f"rejects_scan = {lit(rej + '_scan')}, max_line_size = 1048576)",
     )
     return Source(view, header, rejects_table=rej)
 
@@ -145,12 +151,13 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> So
         else:
             cells.append(f"CAST({c} AS VARCHAR) AS {c}")
     view = f"src_{table}"
-    con.execute(
+    run(
+        con,
         f"CREATE OR REPLACE VIEW {view} AS SELECT file_row_number + 2 AS _line, {', '.join(cells)} "
-        f"FROM read_parquet({lit(str(path))}, file_row_number = true)"
+        f"FROM read_parquet({lit(str(path))}, file_row_number = true)",
     )
-    rows = con.execute(f"SELECT count(*) FROM read_parquet({lit(str(path))})").fetchone()
-    return Source(view, [str(s[0]) for s in schema], rows=int(rows[0]) if rows else 0)
+    rows = one(con, f"SELECT count(*) FROM read_parquet({lit(str(path))})")
+    return Source(view, [str(s[0]) for s in schema], rows=int(str(rows[0])))
 
 
 def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Source:
@@ -172,9 +179,10 @@ def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Sourc
         for c in batch.schema.names
     )
     view = f"src_{table}"
-    con.execute(
+    run(
+        con,
         f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () + 1 AS _line, {cells} "
-        f"FROM {name}"
+        f"FROM {name}",
     )
     return Source(view, [str(c).strip() for c in batch.schema.names], rows=batch.num_rows)
 

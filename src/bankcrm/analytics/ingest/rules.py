@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
+
 from bankcrm.analytics.ingest.contract import Column, Kind, Table
 from bankcrm.kit.idcard import CHECK_CHARS, WEIGHTS
 
@@ -214,3 +216,14 @@ def pass_sql(
         f"SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM {source})))"
     )
     return sql, checks
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Execute a statement and drain its result (DuckDB keeps a connection busy until then)."""
+    con.execute(sql).fetchall()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[object, ...]:
+    """The single row of an aggregate query, fully drained."""
+    rows = con.execute(sql).fetchall()
+    return tuple(rows[0]) if rows else ()

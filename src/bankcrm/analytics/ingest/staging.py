@@ -16,7 +16,7 @@ import duckdb
 from bankcrm.analytics.ingest import readers
 from bankcrm.analytics.ingest.contract import TABLES, Table
 from bankcrm.analytics.ingest.problems import RULES, IngestReport, Problem, TableStats
-from bankcrm.analytics.ingest.rules import Check, bit, lit, mask_names, pass_sql, q
+from bankcrm.analytics.ingest.rules import Check, bit, lit, mask_names, one, pass_sql, q, run
 
 
 @dataclass
@@ -121,12 +121,12 @@ def stage(
     sql, checks = pass_sql(table, src.view, set(src.header), extra, as_of)
     staging = workdir / f"{table.name}.staging.parquet"
     try:
-        con.execute(f"COPY ({sql}) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)")
+        run(con, f"COPY ({sql}) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)")
     except duckdb.Error as exc:
         report.add(_problem(table, path, None, None, "unreadable_file", str(exc).splitlines()[0]))
         return None
     rowrej = f"rowrej_{table.name}"
-    con.execute(f"CREATE OR REPLACE TABLE {rowrej} (_line BIGINT, reason VARCHAR)")
+    run(con, f"CREATE OR REPLACE TABLE {rowrej} (_line BIGINT, reason VARCHAR)")
     staged = Staged(table, path, staging, list(table.column_names) + extra, checks, rowrej)
     staged.structural = readers.csv_rejects(con, src, table.name, path)
     if staged.structural:
@@ -141,10 +141,8 @@ def stage(
 
 
 def _count(con: duckdb.DuckDBPyConnection, s: Staged, where: str) -> int:
-    row = con.execute(
-        f"SELECT count(*) FROM read_parquet({lit(str(s.staging))}) WHERE {where}"
-    ).fetchone()
-    return int(row[0]) if row else 0
+    row = one(con, f"SELECT count(*) FROM read_parquet({lit(str(s.staging))}) WHERE {where}")
+    return int(str(row[0])) if row else 0
 
 
 def _renumber(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
@@ -156,10 +154,11 @@ def _renumber(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
         steps[r - i + 1] = i
     values = ", ".join(f"({t}, {i})" for t, i in sorted(steps.items()))
     fixed = s.staging.with_suffix(".fixed.parquet")
-    con.execute(
+    run(
+        con,
         f"COPY (SELECT st.* REPLACE (st._line + coalesce(sh.i, 0) AS _line) "
         f"FROM read_parquet({lit(str(s.staging))}) st ASOF LEFT JOIN (VALUES {values}) sh(t, i) "
-        f"ON st._line >= sh.t ORDER BY st._line) TO {lit(str(fixed))} (FORMAT parquet, COMPRESSION snappy)"
+        f"ON st._line >= sh.t ORDER BY st._line) TO {lit(str(fixed))} (FORMAT parquet, COMPRESSION snappy)",
     )
     fixed.replace(s.staging)
 
@@ -170,7 +169,7 @@ def _cell_problems(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
     src = f"read_parquet({lit(str(s.staging))})"
     bad = " OR ".join(f"{m} <> 0" for m in s.masks)
     sums = ", ".join(f"sum(({m} >> {b}) & 1)" for m, b in (bit(i) for i in range(len(s.checks))))
-    counts = con.execute(f"SELECT {sums} FROM {src} WHERE {bad}").fetchone() or ()
+    counts = one(con, f"SELECT {sums} FROM {src} WHERE {bad}")
     for i, (check, n) in enumerate(zip(s.checks, counts, strict=True)):
         if not n:
             continue
@@ -181,8 +180,9 @@ def _cell_problems(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
         ).fetchall()
         for line, value in rows:
             report.add(_problem(s.table, s.file, int(line), check.column, check.rule, value=value))
-        if int(n) > len(rows):
-            report.counts[(s.table.name, check.rule)] += int(n) - len(rows)
+        total = int(str(n))
+        if total > len(rows):
+            report.counts[(s.table.name, check.rule)] += total - len(rows)
 
 
 def duplicate_keys(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestReport) -> None:
