@@ -54,6 +54,17 @@ def measured(code: str, *args: str) -> tuple[float, int, str]:
     return wall, usage.ru_maxrss * 1024, out
 
 
+def _count_lines(drop: Path) -> dict[str, int]:
+    import duckdb
+
+    return {
+        f.stem: int(
+            duckdb.sql(f"SELECT count(*) FROM read_csv('{f}', header=true)").fetchall()[0][0]
+        )
+        for f in sorted(drop.glob("*.csv"))
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -63,20 +74,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", default="3GB")
     parser.add_argument("--keep", type=Path, help="build the drop here and keep it")
+    parser.add_argument(
+        "--drop", type=Path, help="measure this existing drop instead of building one"
+    )
     args = parser.parse_args()
-
-    from bankcrm.demo.generator import DemoSpec, build_demo
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bankcrm-bench-"))
     try:
         t0 = time.perf_counter()
-        result = build_demo(
-            DemoSpec(customers=args.customers, months=1, seed=args.seed), work / "drops"
-        )
+        if args.drop:
+            drop, per_table = args.drop, _count_lines(args.drop)
+        else:
+            from bankcrm.demo.generator import DemoSpec, build_demo
+
+            result = build_demo(
+                DemoSpec(customers=args.customers, months=1, seed=args.seed), work / "drops"
+            )
+            drop, per_table = result.drops[0], result.rows
         build_s = time.perf_counter() - t0
-        drop = result.drops[0]
         csv_bytes = sum(f.stat().st_size for f in drop.glob("*.csv"))
-        rows = sum(result.rows.values())
+        rows = sum(per_table.values())
         common = (str(args.threads), args.memory_limit)
         floor_s, floor_rss, _ = measured(FLOOR, str(drop), str(work / "floor"), *common)
         ingest_s, ingest_rss, landed = measured(INGEST, str(drop), str(work / "lake"), *common)
@@ -92,7 +109,7 @@ def main() -> None:
             "ingest_rows_per_s": round(rows / ingest_s),
             "ingest_peak_rss_mib": round(ingest_rss / 2**20),
             "ratio_to_floor": round(ingest_s / floor_s, 2),
-            "rows_per_table": result.rows,
+            "rows_per_table": per_table,
         }
         print(json.dumps(figures, ensure_ascii=False, indent=1))
         print(

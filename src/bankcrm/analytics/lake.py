@@ -1,12 +1,16 @@
 """The data lake on disk: layout, atomic multi-table commits with a journal, and listing.
 
 Layout (DESIGN §2):
-    raw/<table>/as_of=YYYY-MM-DD/part-0.parquet    immutable per extract date
+    raw/<table>/extract_date=YYYY-MM-DD/part-0.parquet    immutable per extract date (the drop's as_of)
     _reports/<as_of>/<run_id>.json|.xlsx            ingest reports (+ rejected rows)
     _tmp/<run_id>/                                  staging of a run in progress
     _journal/<run_id>.json                          a commit in progress
 
-A commit replaces the `as_of=D` folders of several tables as one unit. It writes a journal that
+The partition key is `extract_date`, not DESIGN's `as_of`: `balances` has a data column named
+`as_of`, and DuckDB and Spark both read a `key=value` folder as a column, so `as_of=D` would
+silently overwrite every balance date with the drop date (we hit exactly that).
+
+A commit replaces the `extract_date=D` folders of several tables as one unit. It writes a journal that
 lists the moves, then renames: the old folder aside into _tmp, the staged folder into place. The
 journal is removed only after every rename; `recover()` (run before every read or write of the
 lake) rolls back any commit whose journal is still there, so a crash at any instant leaves either
@@ -31,6 +35,7 @@ RAW = "raw"
 REPORTS = "_reports"
 TMP = "_tmp"
 JOURNAL = "_journal"
+PARTITION = "extract_date"
 
 # Renames go through this name so tests can simulate a crash between two of them.
 rename: Callable[[str | Path, str | Path], None] = os.replace
@@ -41,7 +46,7 @@ class Lake:
     root: Path
 
     def raw_dir(self, table: str, as_of: date) -> Path:
-        return self.root / RAW / table / f"as_of={as_of.isoformat()}"
+        return self.root / RAW / table / f"{PARTITION}={as_of.isoformat()}"
 
     def report_dir(self, as_of: date) -> Path:
         return self.root / REPORTS / as_of.isoformat()
@@ -54,21 +59,21 @@ class Lake:
         if not base.is_dir():
             return []
         return sorted(
-            date.fromisoformat(p.name.removeprefix("as_of="))
+            date.fromisoformat(p.name.removeprefix(f"{PARTITION}="))
             for p in base.iterdir()
-            if p.is_dir() and p.name.startswith("as_of=")
+            if p.is_dir() and p.name.startswith(f"{PARTITION}=")
         )
 
     def tables(self) -> list[str]:
         base = self.root / RAW
         return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 
-    def files(self, table: str, *, before_or_on: date | None = None) -> list[Path]:
-        """Parquet files of a table, for every extract date up to `before_or_on`."""
+    def files(self, table: str, *, before: date | None = None) -> list[Path]:
+        """Parquet files of a table, for every extract date (strictly before `before`, if given)."""
         return [
             f
             for d in self.dates(table)
-            if before_or_on is None or d <= before_or_on
+            if before is None or d < before
             for f in sorted(self.raw_dir(table, d).glob("*.parquet"))
         ]
 

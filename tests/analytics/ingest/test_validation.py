@@ -327,3 +327,15 @@ def test_quarantine_lands_valid_rows_and_writes_rejected_ones(tmp_path: Path, la
     text = rejected.read_text("utf-8-sig").splitlines()
     assert text[0].startswith("line,reasons,as_of,account_id,balance")
     assert text[1].startswith("3,balance：金额最多两位小数") and text[1].endswith("12.345")
+
+
+def test_quarantine_of_a_duplicate_lands_the_other_rows(tmp_path: Path, lake: Lake) -> None:
+    rows = drop_rows()
+    _duplicate_customer(rows)  # every cell valid: only the key rule rejects rows
+    report = ingest_drop(write_drop(tmp_path / "q", rows), lake, quarantine=True)
+    assert report.status == "landed_with_rejects"
+    assert report.tables["customers"].rows_landed == 2
+    rejected = lake.report_dir(report.as_of) / f"{report.run_id}.rejected" / "customers.csv"
+    lines = rejected.read_text("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["3", "5"]
+    assert "主键重复" in lines[1] and ",C2," in lines[1]

@@ -166,14 +166,8 @@ def _validate(
     progress: Progress | None,
 ) -> dict[str, staging.Staged]:
     files = find_files(drop, report)
-    lake_files = {
-        t: [
-            f
-            for f in lake.files(t, before_or_on=opts.as_of)
-            if f"as_of={opts.as_of.isoformat()}" not in f.parent.name
-        ]
-        for t in TABLE_ORDER
-    }
+    # references may resolve to earlier extracts; this date's own folders are being replaced
+    lake_files = {t: lake.files(t, before=opts.as_of) for t in TABLE_ORDER}
     staged: dict[str, staging.Staged] = {}
     for i, (name, path) in enumerate(files.items()):
         if progress:
@@ -214,14 +208,18 @@ def _land(
     for i, (name, s) in enumerate(staged.items()):
         if progress:
             progress(f"写入数据湖 {name}", i, len(staged))
-        folder = workdir / "land" / name / f"as_of={as_of.isoformat()}"
+        folder = workdir / "land" / name / lake.raw_dir(name, as_of).name
         folder.mkdir(parents=True)
-        cols = ", ".join(_landed(c, s) for c in s.columns)
-        run(
-            con,
-            f"COPY (SELECT {cols} FROM read_parquet({lit(str(s.staging))}) WHERE {s.accepted()}) "
-            f"TO {lit(str(folder / 'part-0.parquet'))} (FORMAT parquet, COMPRESSION zstd)",
-        )
+        target = folder / "part-0.parquet"
+        if s.landing_ready and not report.tables[name].rows_rejected:
+            s.staging.rename(target)  # the guarded pass already wrote the landing file
+        else:
+            cols = ", ".join(_landed(c, s) for c in s.columns)
+            run(
+                con,
+                f"COPY (SELECT {cols} FROM {s.view} WHERE {s.accepted()}) "
+                f"TO {lit(str(target))} (FORMAT parquet, COMPRESSION zstd)",
+            )
         out[name] = folder
         if report.quarantine and report.tables[name].rows_rejected:
             _write_rejected(con, lake, run_id, as_of, s)
@@ -248,16 +246,20 @@ def _write_rejected(
         reasons.append(
             f"CASE WHEN ({m} >> {b}) & 1 = 1 THEN {lit(check.column + '：' + RULES[check.rule])} END"
         )
-    cells = ", ".join(
-        f"coalesce(_raw.{q(c)}, CAST({q(c)} AS VARCHAR)) AS {q(c)}"
-        if c in s.table.column_names
-        else q(c)
-        for c in s.columns
-    )
+
+    def cell(c: str) -> str:
+        if c not in s.table.column_names:
+            return q(c)
+        typed = f"CAST({q(c)} AS VARCHAR)"
+        return (
+            f"{typed} AS {q(c)}" if s.landing_ready else f"coalesce(_raw.{q(c)}, {typed}) AS {q(c)}"
+        )
+
+    cells = ", ".join(cell(c) for c in s.columns)
     rows_sql = (
         f"SELECT _line AS line, concat_ws('；', {', '.join(reasons) or 'NULL'}, "
         f"(SELECT string_agg(reason, '；') FROM {s.rowrej} r WHERE r._line = st._line)) AS reasons, "
-        f"{cells} FROM read_parquet({lit(str(s.staging))}) st WHERE NOT ({s.accepted()})"
+        f"{cells} FROM {s.view} st WHERE NOT ({s.accepted()})"
     )
     structural = [
         f"SELECT {p.line}::BIGINT AS line, {lit(p.reason)} AS reasons, "

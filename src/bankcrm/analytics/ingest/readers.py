@@ -1,8 +1,10 @@
-"""Turn one extract file (CSV, Parquet or XLSX) into a DuckDB view of VARCHAR cells plus `_line`.
+"""Turn one extract file (CSV, Parquet or XLSX) into a DuckDB view of VARCHAR cells, in file order.
 
-`_line` is the line as a spreadsheet shows it (the header is line 1). Structural problems found
-while reading (bad encoding, rows with the wrong number of fields) come back as Problems; the rows
-concerned are left out of the view, and `fix_lines` later re-numbers the rows after them.
+Rows keep the file's order all the way into the staging Parquet (DuckDB preserves insertion order),
+so a row's line is its index in the staging file + 2 (the header is line 1): no row_number()
+window, which would serialise the parallel CSV reader. Structural problems found while reading
+(bad encoding, rows with the wrong number of fields) come back as Problems; those rows are left
+out, and the staging view shifts the line numbers of the rows after them.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class FileUnreadable(Exception):
 
 @dataclass
 class Source:
-    view: str  # DuckDB view: _line BIGINT + one VARCHAR column per header name
+    view: str  # DuckDB view: one VARCHAR column per header name, rows in file order
     header: list[str]
     rows: int | None = None  # known up front for XLSX / Parquet
     problems: list[Problem] = field(default_factory=list)
@@ -111,7 +113,9 @@ def csv_source(
     encoding: str,
     delimiter: str | None,
     workdir: Path,
+    types: dict[str, str] | None = None,
 ) -> Source:
+    """A view over the CSV; `types` lets the reader parse some columns itself (the fast path)."""
     header, delim = read_header(path, table, encoding, delimiter)
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
@@ -119,18 +123,39 @@ def csv_source(
             _problem(table, path, 1, dupes[0], "duplicate_column", "、".join(dupes))
         )
     if ENCODINGS[encoding] != "utf-8-sig":
-        path = transcode(path, table, encoding, workdir / f"{table}.utf8.csv", delim)
-    columns = "{" + ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header) + "}"
-    view, rej = f"src_{table}", f"rej_{table}"
+        utf8 = workdir / f"{table}.utf8.csv"
+        path = utf8 if utf8.exists() else transcode(path, table, encoding, utf8, delim)
+    types = types or {}
+    columns = "{" + ", ".join(f"{lit(h)}: {lit(types.get(h, 'VARCHAR'))}" for h in header) + "}"
+    options = ""
+    if any(t == "DATE" for t in types.values()):
+        options = f", dateformat = {lit(sniff_dateformat(path, delim, header, types))}"
+    tag = "typed" if types else "text"
+    view, rej = f"src_{tag}_{table}", f"rej_{tag}_{table}"
     run(
         con,
-        f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () + 1 AS _line, * "
+        f"CREATE OR REPLACE VIEW {view} AS SELECT * "
         f"FROM read_csv({lit(str(path))}, header = true, delim = {lit(delim)}, quote = '\"', "
         f"escape = '\"', columns = {columns}, auto_detect = false, strict_mode = true, "
         f"null_padding = false, store_rejects = true, rejects_table = {lit(rej)}, "
-        f"rejects_scan = {lit(rej + '_scan')}, max_line_size = 1048576)",
+        f"rejects_scan = {lit(rej + '_scan')}, max_line_size = 1048576{options})",
     )
     return Source(view, header, rejects_table=rej)
+
+
+def sniff_dateformat(path: Path, delim: str, header: list[str], types: dict[str, str]) -> str:
+    """YYYYMMDD when the first data row writes its dates that way, else YYYY-MM-DD.
+
+    A file that mixes the two fails the fast path and is read again cell by cell.
+    """
+    # a sniff only: undecodable bytes are the full pass's to report
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        rows = csv.reader(fh, delimiter=delim)
+        next(rows, None)
+        first = next(rows, [])
+    dates = [v.strip() for h, v in zip(header, first, strict=False) if types.get(h) == "DATE"]
+    compact = [v for v in dates if v]
+    return "%Y%m%d" if compact and all(len(v) == 8 and v.isdigit() for v in compact) else "%Y-%m-%d"
 
 
 def parquet_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Source:
@@ -153,8 +178,8 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> So
     view = f"src_{table}"
     run(
         con,
-        f"CREATE OR REPLACE VIEW {view} AS SELECT file_row_number + 2 AS _line, {', '.join(cells)} "
-        f"FROM read_parquet({lit(str(path))}, file_row_number = true)",
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {', '.join(cells)} "
+        f"FROM read_parquet({lit(str(path))})",
     )
     rows = one(con, f"SELECT count(*) FROM read_parquet({lit(str(path))})")
     return Source(view, [str(s[0]) for s in schema], rows=int(str(rows[0])))
@@ -181,8 +206,7 @@ def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Sourc
     view = f"src_{table}"
     run(
         con,
-        f"CREATE OR REPLACE VIEW {view} AS SELECT row_number() OVER () + 1 AS _line, {cells} "
-        f"FROM {name}",
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {cells} FROM {name}",
     )
     return Source(view, [str(c).strip() for c in batch.schema.names], rows=batch.num_rows)
 

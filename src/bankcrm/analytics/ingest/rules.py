@@ -1,6 +1,6 @@
 """SQL for one vectorised validation pass: parse every cell and flag every rule, per row.
 
-For a table the pass is three nested SELECTs over a source of VARCHAR cells plus `_line`:
+For a table the pass is three nested SELECTs over a source of VARCHAR cells, in file order:
   1. raw:    trimmed text, empty → NULL               ("r:<col>")
   2. typed:  each cell parsed to its lake type        ("<col>", NULL when it does not parse)
   3. checks: one bit per (column, rule) in `_e0`, `_e1`, … (BIGINT masks, 60 bits each)
@@ -57,22 +57,35 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
-def typed_expr(col: Column) -> str:
+# Kinds the CSV reader may parse itself on the fast path (same parsers as the expressions below)
+NATIVE_TYPES: dict[Kind, str] = {Kind.DATE: "DATE", Kind.MONEY: "DECIMAL(38,10)"}
+_MAX_YUAN = "10000000000000000"  # DECIMAL(18,2) holds 16 integer digits
+_EARLIEST = "DATE '1900-01-01'"  # a 2-digit year parses as year 24 AD: treat as a bad date
+
+
+def _money_value(r: str, native: bool) -> str:
+    """The amount as DECIMAL(38,10): wide enough to see a third decimal instead of rounding it."""
+    return r if native else f"TRY_CAST({r} AS DECIMAL(38,10))"
+
+
+def typed_expr(col: Column, native: bool = False) -> str:
     r = raw(col.name)
+    if native and col.kind is Kind.DATE:
+        return r
     match col.kind:
         case Kind.KEY | Kind.TEXT:
             return r
         case Kind.DATE:
             return (
-                f"CASE WHEN regexp_full_match({r}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
-                f"THEN try_strptime({r}, '%Y-%m-%d')::DATE "
-                f"WHEN regexp_full_match({r}, '\\d{{8}}') "
-                f"THEN try_strptime({r}, '%Y%m%d')::DATE END"
+                f"CASE WHEN length({r}) = 8 AND regexp_full_match({r}, '\\d{{8}}') "
+                f"THEN try_strptime({r}, '%Y%m%d')::DATE "
+                f"ELSE try_strptime({r}, '%Y-%m-%d')::DATE END"
             )
         case Kind.MONEY:
+            v = _money_value(r, native)
             return (
-                f"CASE WHEN regexp_full_match({r}, '-?\\d{{1,16}}(\\.\\d{{1,2}})?') "
-                f"THEN TRY_CAST({r} AS DECIMAL(18,2)) END"
+                f"CASE WHEN {v} = round({v}, 2) AND abs({v}) < {_MAX_YUAN} "
+                f"THEN CAST({v} AS DECIMAL(18,2)) END"
             )
         case Kind.RATE:
             return (
@@ -107,19 +120,22 @@ _PARSE_RULE = {
 }
 
 
-def column_checks(col: Column, as_of: date) -> list[Check]:
+def column_checks(col: Column, as_of: date, native: bool = False) -> list[Check]:
     r, t = raw(col.name), q(col.name)
     checks: list[Check] = []
     if col.required and not col.allow_empty:
         checks.append(Check(col.name, "missing_value", f"{r} IS NULL"))
     if col.kind is Kind.MONEY:
-        many = f"regexp_full_match({r}, '-?\\d{{1,16}}\\.\\d{{3,}}')"
-        checks.append(Check(col.name, "too_many_decimals", f"{r} IS NOT NULL AND {many}"))
+        v = _money_value(r, native)
         checks.append(
-            Check(col.name, "bad_decimal", f"{r} IS NOT NULL AND {t} IS NULL AND NOT {many}")
+            Check(col.name, "too_many_decimals", f"{v} IS NOT NULL AND {v} <> round({v}, 2)")
         )
+        bad = f"{r} IS NOT NULL AND ({v} IS NULL OR abs({v}) >= {_MAX_YUAN})"
+        checks.append(Check(col.name, "bad_decimal", bad))
     elif col.kind in _PARSE_RULE:
         checks.append(Check(col.name, _PARSE_RULE[col.kind], f"{r} IS NOT NULL AND {t} IS NULL"))
+    if col.kind is Kind.DATE:
+        checks.append(Check(col.name, "bad_date", f"{t} < {_EARLIEST}"))
     if col.non_negative:
         checks.append(Check(col.name, "negative", f"{t} < 0"))
     if col.not_after_as_of:
@@ -162,8 +178,8 @@ def resident_id_checks(name: str) -> list[Check]:
     ]
 
 
-def table_checks(table: Table, as_of: date) -> list[Check]:
-    return [c for col in table.columns for c in column_checks(col, as_of)]
+def table_checks(table: Table, as_of: date, native: frozenset[str] = frozenset()) -> list[Check]:
+    return [c for col in table.columns for c in column_checks(col, as_of, col.name in native)]
 
 
 def mask_names(checks: list[Check]) -> list[str]:
@@ -175,27 +191,36 @@ def bit(index: int) -> tuple[str, int]:
     return f"_e{index // BITS_PER_MASK}", index % BITS_PER_MASK
 
 
-def pass_sql(
-    table: Table, source: str, present: set[str], extra: list[str], as_of: date
-) -> tuple[str, list[Check]]:
-    """The SELECT that parses and checks every row of `source` (a relation of VARCHAR cells)."""
-    checks = table_checks(table, as_of)
-    level1 = (
-        ["_line"]
-        + [
-            f"NULLIF(trim({q(c)}), '') AS {raw(c)}"
-            if c in present
-            else f"NULL::VARCHAR AS {raw(c)}"
-            for c in table.column_names
-        ]
-        + [q(c) for c in extra]
-    )
+def _levels(
+    table: Table, present: set[str], extra: list[str], native: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """Level 1: trimmed raw text (empty → NULL). Level 2: typed columns, raw text, extra columns.
+
+    `native` columns were already parsed by the CSV reader (DATE, DECIMAL): they pass as they are.
+    """
+
+    def cell(c: str) -> str:
+        if c in native:
+            return f"{q(c)} AS {raw(c)}"
+        if c in present:
+            return f"NULLIF(trim({q(c)}), '') AS {raw(c)}"
+        return f"NULL::VARCHAR AS {raw(c)}"
+
+    level1 = [cell(c) for c in table.column_names] + [q(c) for c in extra]
     level2 = (
-        ["_line"]
-        + [f"{typed_expr(col)} AS {q(col.name)}" for col in table.columns]
+        [f"{typed_expr(col, col.name in native)} AS {q(col.name)}" for col in table.columns]
         + [raw(c) for c in table.column_names]
         + [q(c) for c in extra]
     )
+    return level1, level2
+
+
+def _checked(
+    table: Table, source: str, present: set[str], extra: list[str], as_of: date
+) -> tuple[str, list[Check], list[str]]:
+    """Rows of `source` with typed columns, extra columns, raw cells and the masks `_e*`."""
+    checks = table_checks(table, as_of)
+    level1, level2 = _levels(table, present, extra)
     masks = mask_names(checks)
     mask_exprs = []
     for m, name in enumerate(masks):
@@ -205,17 +230,58 @@ def pass_sql(
             for i, c in enumerate(part)
         ]
         mask_exprs.append("(" + " + ".join(terms) + f")::BIGINT AS {name}")
-    level3 = ["_line"] + [q(c) for c in table.column_names] + [q(c) for c in extra]
+    level3 = [q(c) for c in table.column_names] + [q(c) for c in extra]
     level3 += mask_exprs + [raw(c) for c in table.column_names]
-    any_bad = " OR ".join(f"{m} <> 0" for m in masks) or "false"
-    raw_struct = ", ".join(f"{q(c)} := {raw(c)}" for c in table.column_names)
-    outer = ["_line"] + [q(c) for c in table.column_names] + [q(c) for c in extra] + masks
-    outer.append(f"CASE WHEN {any_bad} THEN struct_pack({raw_struct}) END AS _raw")
     sql = (
-        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(level3)} FROM ("
-        f"SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM {source})))"
+        f"SELECT {', '.join(level3)} FROM (SELECT {', '.join(level2)} FROM "
+        f"(SELECT {', '.join(level1)} FROM {source}))"
     )
-    return sql, checks
+    return sql, checks, masks
+
+
+def _any_bad(masks: list[str]) -> str:
+    return " OR ".join(f"{m} <> 0" for m in masks) or "false"
+
+
+def pass_sql(
+    table: Table, source: str, present: set[str], extra: list[str], as_of: date
+) -> tuple[str, list[Check]]:
+    """Every row parsed and checked, with its masks and (for bad rows) its raw cells."""
+    inner, checks, masks = _checked(table, source, present, extra, as_of)
+    raw_struct = ", ".join(f"{q(c)} := {raw(c)}" for c in table.column_names)
+    outer = [q(c) for c in table.column_names] + [q(c) for c in extra] + masks
+    outer.append(f"CASE WHEN {_any_bad(masks)} THEN struct_pack({raw_struct}) END AS _raw")
+    return f"SELECT {', '.join(outer)} FROM ({inner})", checks
+
+
+GUARD = "bankcrm: a row breaks a cell rule"
+
+
+def guarded_sql(
+    table: Table,
+    source: str,
+    present: set[str],
+    extra: list[str],
+    as_of: date,
+    native: frozenset[str] = frozenset(),
+) -> str:
+    """The landing rows (lake types only) of a file expected to be clean.
+
+    The same checks run, but the first bad row aborts the query with GUARD instead of being
+    carried along: a clean file then costs one parse and one write, the price of the floor plus
+    the checks. Any failure falls back to `pass_sql`, which collects every problem.
+    """
+    level1, level2 = _levels(table, present, extra, native)
+    checks = table_checks(table, as_of, native)
+    bad = " OR ".join(f"coalesce({c.condition}, false)" for c in checks)
+    cols = [f"CAST({q(c.name)} AS {LAKE_TYPES[c.kind]}) AS {q(c.name)}" for c in table.columns]
+    cols += [q(c) for c in extra]
+    # one OR over the rules (evaluated lazily per vector) instead of building bit masks
+    return (
+        f"SELECT {', '.join(cols)} FROM (SELECT {', '.join(level2)} FROM "
+        f"(SELECT {', '.join(level1)} FROM {source})) "
+        f"WHERE CASE WHEN {bad or 'false'} THEN error({lit(GUARD)}) ELSE true END"
+    )
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str) -> None:

@@ -1,8 +1,9 @@
 """Validate one table of a drop into a staging Parquet file and record every problem.
 
-The staging file holds the typed columns, `_line`, the rule masks `_e*` and `_raw` (the original
-cells of rows that broke a cell rule). Everything after the single pass over the source — decoding
-masks, duplicate keys, references — reads only this columnar file.
+The staging file holds the typed columns, the rule masks `_e*` and `_raw` (the original cells of
+rows that broke a cell rule), in file order. Everything after the single pass over the source —
+decoding masks, duplicate keys, references, landing — reads only this columnar file, through the
+view `stg_<table>` that adds `_line` from the Parquet row index.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ import duckdb
 from bankcrm.analytics.ingest import readers
 from bankcrm.analytics.ingest.contract import TABLES, Table
 from bankcrm.analytics.ingest.problems import RULES, IngestReport, Problem, TableStats
-from bankcrm.analytics.ingest.rules import Check, bit, lit, mask_names, one, pass_sql, q, run
+from bankcrm.analytics.ingest.rules import (
+    NATIVE_TYPES,
+    Check,
+    bit,
+    guarded_sql,
+    lit,
+    mask_names,
+    one,
+    pass_sql,
+    q,
+    run,
+)
 
 
 @dataclass
@@ -28,6 +40,16 @@ class Staged:
     checks: list[Check]
     rowrej: str  # DuckDB table (_line, reason) of rows rejected by key or reference rules
     structural: list[Problem] = field(default_factory=list)
+
+    @property
+    def landing_ready(self) -> bool:
+        """True when `staging` already is the landing file (the guarded fast path)."""
+        return not self.checks
+
+    @property
+    def view(self) -> str:
+        """The staging rows with `_line` (as a spreadsheet shows it)."""
+        return f"stg_{self.table.name}"
 
     @property
     def masks(self) -> list[str]:
@@ -118,19 +140,27 @@ def stage(
     if extra is None:
         return None
     stats.unknown_columns = extra
-    sql, checks = pass_sql(table, src.view, set(src.header), extra, as_of)
-    staging = workdir / f"{table.name}.staging.parquet"
-    try:
-        run(con, f"COPY ({sql}) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)")
-    except duckdb.Error as exc:
-        report.add(_problem(table, path, None, None, "unreadable_file", str(exc).splitlines()[0]))
-        return None
-    rowrej = f"rowrej_{table.name}"
-    run(con, f"CREATE OR REPLACE TABLE {rowrej} (_line BIGINT, reason VARCHAR)")
-    staged = Staged(table, path, staging, list(table.column_names) + extra, checks, rowrej)
-    staged.structural = readers.csv_rejects(con, src, table.name, path)
-    if staged.structural:
-        _renumber(con, staged)
+    present = set(src.header)
+    fast_src, native = src, frozenset[str]()
+    if path.suffix.lower() == ".csv":  # let DuckDB's CSV reader parse dates and amounts itself
+        types = {c.name: NATIVE_TYPES[c.kind] for c in table.columns if c.kind in NATIVE_TYPES}
+        types = {k: v for k, v in types.items() if k in present}
+        native = frozenset(types)
+        fast_src = readers.csv_source(
+            con,
+            path,
+            table.name,
+            encoding=encoding,
+            delimiter=delimiter,
+            workdir=workdir,
+            types=types,
+        )
+    staged = _fast_path(con, table, path, fast_src, present, extra, as_of, workdir, native)
+    if staged is None:
+        staged = _full_pass(con, table, path, src, present, extra, as_of, workdir, report)
+        if staged is None:
+            return None
+    _create_view(con, staged)
     for p in staged.structural:
         report.add(p)
     stats.rows_read = _count(con, staged, "true") + len(staged.structural)
@@ -140,33 +170,96 @@ def stage(
     return staged
 
 
+def _fast_path(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    src: readers.Source,
+    present: set[str],
+    extra: list[str],
+    as_of: date,
+    workdir: Path,
+    native: frozenset[str],
+) -> Staged | None:
+    """Write the landing file in one guarded pass; None when any row breaks a rule."""
+    landing = workdir / f"{table.name}.landing.parquet"
+    try:
+        run(
+            con,
+            f"COPY ({guarded_sql(table, src.view, present, extra, as_of, native)}) TO "
+            f"{lit(str(landing))} (FORMAT parquet, COMPRESSION zstd)",
+        )
+    except duckdb.Error:
+        # the guard fired on a bad row, or the file cannot be read: the full pass reports it
+        return None
+    if readers.csv_rejects(con, src, table.name, path):
+        return None
+    return Staged(table, path, landing, [*table.column_names, *extra], [], _rowrej(con, table))
+
+
+def _full_pass(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    src: readers.Source,
+    present: set[str],
+    extra: list[str],
+    as_of: date,
+    workdir: Path,
+    report: IngestReport,
+) -> Staged | None:
+    """Parse and check every row, keeping masks and raw cells so every problem can be reported."""
+    sql, checks = pass_sql(table, src.view, present, extra, as_of)
+    staging = workdir / f"{table.name}.staging.parquet"
+    try:
+        run(con, f"COPY ({sql}) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)")
+    except duckdb.Error as exc:
+        report.add(_problem(table, path, None, None, "unreadable_file", str(exc).splitlines()[0]))
+        return None
+    staged = Staged(
+        table, path, staging, [*table.column_names, *extra], checks, _rowrej(con, table)
+    )
+    staged.structural = readers.csv_rejects(con, src, table.name, path)
+    return staged
+
+
+def _rowrej(con: duckdb.DuckDBPyConnection, table: Table) -> str:
+    name = f"rowrej_{table.name}"
+    run(con, f"CREATE OR REPLACE TABLE {name} (_line BIGINT, reason VARCHAR)")
+    return name
+
+
 def _count(con: duckdb.DuckDBPyConnection, s: Staged, where: str) -> int:
-    row = one(con, f"SELECT count(*) FROM read_parquet({lit(str(s.staging))}) WHERE {where}")
+    row = one(con, f"SELECT count(*) FROM {s.view} WHERE {where}")
     return int(str(row[0])) if row else 0
 
 
-def _renumber(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
-    """Rows after a rejected CSV line were numbered as if it did not exist: shift them back."""
+def _create_view(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
+    """`_line` = staging row index + 2, shifted past any CSV lines rejected while reading."""
+    src = f"read_parquet({lit(str(s.staging))}, file_row_number = true)"
     lines = sorted(p.line or 0 for p in s.structural)
-    # accepted row numbered L sits after the i-th rejected line r_i when L >= r_i - i + 1
-    steps = {}
-    for i, r in enumerate(lines, start=1):
-        steps[r - i + 1] = i
+    if not lines:
+        run(
+            con,
+            f"CREATE OR REPLACE VIEW {s.view} AS SELECT file_row_number + 2 AS _line, * "
+            f"EXCLUDE (file_row_number) FROM {src}",
+        )
+        return
+    # a row numbered L without the rejects sits after the i-th reject r_i when L >= r_i - i + 1
+    steps = {r - i + 1: i for i, r in enumerate(lines, start=1)}
     values = ", ".join(f"({t}, {i})" for t, i in sorted(steps.items()))
-    fixed = s.staging.with_suffix(".fixed.parquet")
     run(
         con,
-        f"COPY (SELECT st.* REPLACE (st._line + coalesce(sh.i, 0) AS _line) "
-        f"FROM read_parquet({lit(str(s.staging))}) st ASOF LEFT JOIN (VALUES {values}) sh(t, i) "
-        f"ON st._line >= sh.t ORDER BY st._line) TO {lit(str(fixed))} (FORMAT parquet, COMPRESSION snappy)",
+        f"CREATE OR REPLACE VIEW {s.view} AS SELECT st.file_row_number + 2 + coalesce(sh.i, 0) "
+        f"AS _line, st.* EXCLUDE (file_row_number) FROM {src} st "
+        f"ASOF LEFT JOIN (VALUES {values}) sh(t, i) ON st.file_row_number + 2 >= sh.t",
     )
-    fixed.replace(s.staging)
 
 
 def _cell_problems(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestReport) -> None:
     if not s.checks:
         return
-    src = f"read_parquet({lit(str(s.staging))})"
+    src = s.view
     bad = " OR ".join(f"{m} <> 0" for m in s.masks)
     sums = ", ".join(f"sum(({m} >> {b}) & 1)" for m, b in (bit(i) for i in range(len(s.checks))))
     counts = one(con, f"SELECT {sums} FROM {src} WHERE {bad}")
@@ -191,9 +284,13 @@ def duplicate_keys(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
         return
     cols = ", ".join(q(k) for k in key)
     not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in key)
+    # Group 64-bit hashes first (cheap, and almost always no group of two), then compare the
+    # real keys only of the rows whose hash repeats — a hash collision is not a duplicate.
+    keyed = f"SELECT hash({cols}) AS h, * FROM {s.view} WHERE {not_null}"
+    repeated = f"SELECT h FROM ({keyed}) GROUP BY h HAVING count(*) > 1"
     groups = con.execute(
-        f"SELECT concat_ws('|', {cols}), list(_line ORDER BY _line) FROM read_parquet({lit(str(s.staging))}) "
-        f"WHERE {not_null} GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(_line)"
+        f"SELECT concat_ws('|', {cols}), list(_line ORDER BY _line) FROM ({keyed}) "
+        f"WHERE h IN ({repeated}) GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(_line)"
     ).fetchall()
     label = "+".join(key)
     rows = []
@@ -230,10 +327,10 @@ def references(
         if parent is None and not quarantine:
             continue  # the parent file itself failed; its own problems already block the drop
         c, pk = q(col.name), q(col.ref.column)
-        missing = f"SELECT _line, {c} AS v FROM read_parquet({lit(str(s.staging))}) WHERE {c} IS NOT NULL AND {s.clean()}"
+        missing = f"SELECT _line, {c} AS v FROM {s.view} WHERE {c} IS NOT NULL AND {s.clean()}"
         if parent is not None:
             missing += (
-                f" AND {c} NOT IN (SELECT {pk} FROM read_parquet({lit(str(parent.staging))}) "
+                f" AND {c} NOT IN (SELECT {pk} FROM {parent.view} "
                 f"WHERE {parent.accepted()} AND {pk} IS NOT NULL)"
             )
         files = lake_files.get(col.ref.table, [])
@@ -241,7 +338,7 @@ def references(
             file_list = "[" + ", ".join(lit(str(f)) for f in files) + "]"
             missing += f" AND {c} NOT IN (SELECT {pk} FROM read_parquet({file_list}) WHERE {pk} IS NOT NULL)"
         rejected_keys = (
-            f"(SELECT {pk} FROM read_parquet({lit(str(parent.staging))}) WHERE {pk} IS NOT NULL)"
+            f"(SELECT {pk} FROM {parent.view} WHERE {pk} IS NOT NULL)"
             if parent is not None
             else "(SELECT NULL)"
         )
