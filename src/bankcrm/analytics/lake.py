@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 RAW = "raw"
 REPORTS = "_reports"
 TMP = "_tmp"
@@ -108,6 +106,8 @@ def listing(lake: Lake) -> list[Listing]:
     with locked(lake, wait=False) as free:
         if free:  # a running ingest owns its staging; never clean up under it
             recover(lake)
+    import pyarrow.parquet as pq  # only `lake ls` needs it: keep `ingest` start-up light
+
     out = []
     for table in lake.tables():
         for d in lake.dates(table):

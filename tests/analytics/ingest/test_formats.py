@@ -14,7 +14,7 @@ import xlsxwriter
 from bankcrm.analytics.ingest import ingest_drop
 from bankcrm.analytics.ingest.contract import TABLES
 from bankcrm.analytics.lake import Lake
-from tests.factories import drop_rows, write_drop
+from tests.factories import drop_rows, resident_id, write_drop
 
 
 def _lake_rows(lake: Lake, table: str, sql: str = "*") -> list[tuple[object, ...]]:
@@ -122,3 +122,31 @@ def test_as_of_comes_from_the_folder_name(tmp_path: Path) -> None:
     drop = write_drop(tmp_path / "2026-10-31", as_of=None)
     report = ingest_drop(drop, Lake(tmp_path / "lake"))
     assert report.status == "landed" and report.as_of.isoformat() == "2026-10-31"
+
+
+def test_unusual_spellings_land_like_the_plain_drop(tmp_path: Path) -> None:
+    """Cells the guarded fast path does not take as they are ("1.000", "5e4", "+0.01", padded
+    text, Chinese or upper-case enum labels, a lower-case x) go through the full pass and land
+    exactly as the plain spelling does."""
+    x_id = next(i for i in (resident_id(seq=f"{n:03}") for n in range(100)) if i.endswith("X"))
+    plain = drop_rows()
+    plain["customers"][0]["id_number"] = x_id
+    odd = drop_rows()
+    odd["customers"][0].update(id_number=x_id.lower(), name=" 张三")
+    odd["balances"][0]["balance"] = "1000.000"
+    odd["balances"][2]["balance"] = "5e4"
+    odd["balances"][3]["balance"] = "+0.01"
+    odd["balances"][4]["account_id"] = " A4 "
+    odd["transactions"][1]["direction"] = "转出"
+    odd["transactions"][0]["channel"] = "MOBILE"
+    lakes = []
+    for name, rows in (("plain", plain), ("odd", odd)):
+        lake = Lake(tmp_path / f"lake_{name}")
+        report = ingest_drop(write_drop(tmp_path / name, rows), lake)
+        assert report.status == "landed", report.problems
+        lakes.append(lake)
+    for table in TABLES:
+        assert len(lakes[0].files(table)) == len(lakes[1].files(table)), table
+        if lakes[0].files(table):
+            assert _lake_rows(lakes[0], table) == _lake_rows(lakes[1], table), table
+    assert (x_id,) in _lake_rows(lakes[1], "customers", "id_number")

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import xlsxwriter
 from rich.console import Console
 from rich.table import Table as RichTable
 
@@ -36,6 +35,8 @@ def write_reports(lake: Lake, report: IngestReport) -> tuple[Path, Path]:
 
 
 def _write_xlsx(path: Path, report: IngestReport) -> None:
+    import xlsxwriter  # 0.3 s to import: paid only when a report is written
+
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     bold = wb.add_format({"bold": True})
     ws = wb.add_worksheet("概要")

@@ -154,6 +154,7 @@ def stage(
             delimiter=delimiter,
             workdir=workdir,
             types=types,
+            rejects=False,
         )
     staged = _fast_path(con, table, path, fast_src, present, extra, as_of, workdir, native)
     if staged is None:
