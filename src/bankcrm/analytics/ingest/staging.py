@@ -40,6 +40,7 @@ class Staged:
     checks: list[Check]
     rowrej: str  # DuckDB table (_line, reason) of rows rejected by key or reference rules
     structural: list[Problem] = field(default_factory=list)
+    row_rejects: int = 0  # rows put in `rowrej` so far
 
     @property
     def landing_ready(self) -> bool:
@@ -61,6 +62,8 @@ class Staged:
 
     def accepted(self) -> str:
         """SQL condition for a row that lands."""
+        if not self.row_rejects:  # the usual case: no anti-join over every line
+            return self.clean()
         return f"{self.clean()} AND _line NOT IN (SELECT _line FROM {self.rowrej})"
 
 
@@ -285,13 +288,15 @@ def duplicate_keys(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
         return
     cols = ", ".join(q(k) for k in key)
     not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in key)
-    # Group 64-bit hashes first (cheap, and almost always no group of two), then compare the
-    # real keys only of the rows whose hash repeats — a hash collision is not a duplicate.
-    keyed = f"SELECT hash({cols}) AS h, * FROM {s.view} WHERE {not_null}"
-    repeated = f"SELECT h FROM ({keyed}) GROUP BY h HAVING count(*) > 1"
+    # Count first (one aggregate over the keys alone); collect the lines only when there are
+    # duplicates. DuckDB's hash() collides often on IDs like T000000000100001, so group on the
+    # keys themselves.
+    keys = f"SELECT {cols} FROM {s.view} WHERE {not_null}"
+    if not one(con, f"SELECT count(*) FROM ({keys} GROUP BY ALL HAVING count(*) > 1)")[0]:
+        return
     groups = con.execute(
-        f"SELECT concat_ws('|', {cols}), list(_line ORDER BY _line) FROM ({keyed}) "
-        f"WHERE h IN ({repeated}) GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(_line)"
+        f"SELECT concat_ws('|', {cols}), list(_line ORDER BY _line) FROM {s.view} "
+        f"WHERE {not_null} GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(_line)"
     ).fetchall()
     label = "+".join(key)
     rows = []
@@ -309,6 +314,7 @@ def duplicate_keys(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
 def _reject(con: duckdb.DuckDBPyConnection, s: Staged, rows: list[tuple[int, str]]) -> None:
     if rows:
         con.executemany(f"INSERT INTO {s.rowrej} VALUES (?, ?)", rows)
+        s.row_rejects += len(rows)
 
 
 def references(
