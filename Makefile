@@ -4,6 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 DEMO_CUSTOMERS ?= 20000
 DEMO_MONTHS ?= 13
 DEMO_SEED ?= 20261123
+DEMO_DAILY_TAIL ?= 3
 PYTEST_ARGS ?=
 
 .PHONY: install demo test lint pg bench bench-1m format
@@ -32,7 +33,7 @@ pg:
 
 demo: install
 	$(UV) run bankcrm db upgrade
-	$(UV) run bankcrm demo run --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --seed $(DEMO_SEED)
+	$(UV) run bankcrm demo run --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --seed $(DEMO_SEED) --daily-tail $(DEMO_DAILY_TAIL)
 
 bench: install
 	$(UV) run python bench/ingest.py --customers 100000

@@ -198,13 +198,14 @@ def demo_run(
     months: Annotated[int, typer.Option(min=1, max=36, help="历史月数")] = 13,
     seed: Annotated[int, typer.Option(help="随机种子")] = 20261123,
     out: Annotated[Path, typer.Option(help="批次目录")] = Path("var/demo"),
+    daily_tail: Annotated[int, typer.Option(min=0, help="首批之后再生成并导入 K 个日批次")] = 0,
 ) -> None:
     """生成演示银行、逐批写入数据湖并打印概要（make demo 调用）。"""
     from bankcrm.analytics.bands import aum_bands
     from bankcrm.analytics.ingest import ingest_drop
     from bankcrm.analytics.ingest.report import render
 
-    result = _build(out, customers, months, seed, Format.csv, 0)
+    result = _build(out, customers, months, seed, Format.csv, daily_tail)
     lake = current_lake()
     settings = get_settings()
     for drop in result.drops:
