@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 # rule code -> the sentence staff read (简体中文). Codes are stable; tests and reports key on them.
@@ -62,6 +63,21 @@ class TableStats:
     rows_rejected: int = 0
     rows_landed: int = 0
     unknown_columns: list[str] = field(default_factory=list)
+
+
+def problem(
+    table: str,
+    file: Path,
+    line: int | None,
+    column: str | None,
+    rule: str,
+    detail: str = "",
+    value: str | None = None,
+) -> Problem:
+    """A Problem whose reason is the rule's sentence, plus `detail` when there is one."""
+    return Problem(
+        table, file.name, line, column, value, rule, RULES[rule] + (f"：{detail}" if detail else "")
+    )
 
 
 @dataclass

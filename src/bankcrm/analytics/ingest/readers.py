@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from bankcrm.analytics.ingest.problems import RULES, Problem
+from bankcrm.analytics.ingest.problems import Problem, problem
 from bankcrm.analytics.ingest.rules import lit, one, q, run
 
 CHUNK = 16 << 20
@@ -41,19 +41,6 @@ class Source:
     rejects_table: str | None = None  # CSV: DuckDB's table of rejected lines
 
 
-def _problem(
-    table: str,
-    path: Path,
-    line: int | None,
-    column: str | None,
-    rule: str,
-    detail: str = "",
-    value: str | None = None,
-) -> Problem:
-    reason = RULES[rule] + (f"：{detail}" if detail else "")
-    return Problem(table, path.name, line, column, value, rule, reason)
-
-
 def read_header(
     path: Path, table: str, encoding: str, delimiter: str | None
 ) -> tuple[list[str], str]:
@@ -61,13 +48,13 @@ def read_header(
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise FileUnreadable(_problem(table, path, 1, None, "empty_file"))
+        raise FileUnreadable(problem(table, path, 1, None, "empty_file"))
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         text = first.decode(ENCODINGS[encoding])
     except UnicodeDecodeError as exc:
         raise FileUnreadable(
-            _problem(
+            problem(
                 table,
                 path,
                 1,
@@ -96,7 +83,7 @@ def transcode(path: Path, table: str, encoding: str, out: Path, delim: str) -> P
                 header = read_header(path, table, encoding, delim)[0]
                 column = header[field_no] if field_no < len(header) else None
                 raise FileUnreadable(
-                    _problem(
+                    problem(
                         table, path, line, column, "bad_encoding", f"不是有效的 {encoding} 字节序列"
                     )
                 ) from exc
@@ -126,7 +113,7 @@ def csv_source(
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise FileUnreadable(
-            _problem(table, path, 1, dupes[0], "duplicate_column", "、".join(dupes))
+            problem(table, path, 1, dupes[0], "duplicate_column", "、".join(dupes))
         )
     if ENCODINGS[encoding] != "utf-8-sig":
         utf8 = workdir / f"{table}.utf8.csv"
@@ -172,9 +159,7 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> So
     try:
         schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()
     except duckdb.Error as exc:
-        raise FileUnreadable(
-            _problem(table, path, None, None, "unreadable_file", str(exc))
-        ) from exc
+        raise FileUnreadable(problem(table, path, None, None, "unreadable_file", str(exc))) from exc
     cells = []
     for name, typ, *_ in schema:
         c = q(name)
@@ -203,9 +188,7 @@ def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Sourc
         sheet = fastexcel.read_excel(str(path)).load_sheet(0, dtypes="string")
         batch = sheet.to_arrow()
     except Exception as exc:  # fastexcel raises its own error types for corrupt workbooks
-        raise FileUnreadable(
-            _problem(table, path, None, None, "unreadable_file", str(exc))
-        ) from exc
+        raise FileUnreadable(problem(table, path, None, None, "unreadable_file", str(exc))) from exc
     name = f"arrow_{table}"
     con.register(name, batch)
     # Date cells come back as "YYYY-MM-DD 00:00:00": keep the date, as the sheet shows it.
@@ -234,7 +217,7 @@ def csv_rejects(
     for line, column, kind, text in rows:
         if kind == "INVALID ENCODING":
             out.append(
-                _problem(
+                problem(
                     table,
                     path,
                     int(line),
@@ -247,7 +230,7 @@ def csv_rejects(
         else:
             n = len(source.header)
             out.append(
-                _problem(
+                problem(
                     table,
                     path,
                     int(line),

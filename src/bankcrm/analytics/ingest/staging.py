@@ -16,7 +16,7 @@ import duckdb
 
 from bankcrm.analytics.ingest import readers
 from bankcrm.analytics.ingest.contract import TABLES, Table
-from bankcrm.analytics.ingest.problems import RULES, IngestReport, Problem, TableStats
+from bankcrm.analytics.ingest.problems import IngestReport, Problem, TableStats, problem
 from bankcrm.analytics.ingest.rules import (
     NATIVE_TYPES,
     Check,
@@ -67,20 +67,6 @@ class Staged:
         return f"{self.clean()} AND _line NOT IN (SELECT _line FROM {self.rowrej})"
 
 
-def _problem(
-    t: Table,
-    f: Path,
-    line: int | None,
-    col: str | None,
-    rule: str,
-    detail: str = "",
-    value: str | None = None,
-) -> Problem:
-    return Problem(
-        t.name, f.name, line, col, value, rule, RULES[rule] + (f"：{detail}" if detail else "")
-    )
-
-
 def open_source(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -108,16 +94,16 @@ def check_header(
     ok = True
     for name in header:
         if name in seen:
-            report.add(_problem(table, path, 1, name, "duplicate_column"))
+            report.add(problem(table.name, path, 1, name, "duplicate_column"))
             ok = False
         seen.add(name)
     for name in table.required_columns:
         if name not in seen:
-            report.add(_problem(table, path, 1, name, "missing_column", name))
+            report.add(problem(table.name, path, 1, name, "missing_column", name))
             ok = False
     extra = [h for h in header if h not in table.column_names]
     for name in extra:
-        report.add(_problem(table, path, 1, name, "unknown_column"))
+        report.add(problem(table.name, path, 1, name, "unknown_column"))
     return extra if ok else None
 
 
@@ -169,7 +155,7 @@ def stage(
         report.add(p)
     stats.rows_read = _count(con, staged, "true") + len(staged.structural)
     if table.must_have_rows and stats.rows_read == 0:
-        report.add(_problem(table, path, 2, None, "no_rows"))
+        report.add(problem(table.name, path, 2, None, "no_rows"))
     _cell_problems(con, staged, report)
     return staged
 
@@ -218,7 +204,9 @@ def _full_pass(
     try:
         run(con, f"COPY ({sql}) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)")
     except duckdb.Error as exc:
-        report.add(_problem(table, path, None, None, "unreadable_file", str(exc).splitlines()[0]))
+        report.add(
+            problem(table.name, path, None, None, "unreadable_file", str(exc).splitlines()[0])
+        )
         return None
     staged = Staged(
         table, path, staging, [*table.column_names, *extra], checks, _rowrej(con, table)
@@ -276,7 +264,9 @@ def _cell_problems(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
             f"ORDER BY _line LIMIT {report.detail_limit}"
         ).fetchall()
         for line, value in rows:
-            report.add(_problem(s.table, s.file, int(line), check.column, check.rule, value=value))
+            report.add(
+                problem(s.table.name, s.file, int(line), check.column, check.rule, value=value)
+            )
         total = int(str(n))
         if total > len(rows):
             report.counts[(s.table.name, check.rule)] += total - len(rows)
@@ -303,8 +293,14 @@ def duplicate_keys(con: duckdb.DuckDBPyConnection, s: Staged, report: IngestRepo
     for value, lines in groups:
         for line in lines:
             others = "、".join(str(x) for x in lines if x != line)
-            p = _problem(
-                s.table, s.file, int(line), label, "duplicate_key", f"与第 {others} 行相同", value
+            p = problem(
+                s.table.name,
+                s.file,
+                int(line),
+                label,
+                "duplicate_key",
+                f"与第 {others} 行相同",
+                value,
             )
             report.add(p)
             rows.append((int(line), p.reason))
@@ -355,8 +351,8 @@ def references(
         out = []
         for line, value, was_rejected in rows:
             rule = "rejected_ref" if was_rejected else "dangling_ref"
-            p = _problem(
-                s.table,
+            p = problem(
+                s.table.name,
                 s.file,
                 int(line),
                 col.name,
