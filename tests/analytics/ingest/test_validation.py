@@ -339,3 +339,18 @@ def test_quarantine_of_a_duplicate_lands_the_other_rows(tmp_path: Path, lake: La
     lines = rejected.read_text("utf-8-sig").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["3", "5"]
     assert "主键重复" in lines[1] and ",C2," in lines[1]
+
+
+def test_reference_resolves_to_an_earlier_extract_in_the_lake(tmp_path: Path, lake: Lake) -> None:
+    """A next-day drop may reference a key only an earlier extract holds; a key neither holds is
+    dangling, reported at its line, and the lake keeps its state."""
+    rows = drop_rows()
+    del rows["customers"][2]  # C3 (owner of A4) is only in the lake's 2026-10-31 extract
+    report = ingest_drop(write_drop(tmp_path / "next", rows, as_of="2026-11-01"), lake)
+    assert report.status == "landed", report.problems
+    rows["accounts"][3]["customer_id"] = "C404"
+    before = fingerprint(lake.root)
+    report = ingest_drop(write_drop(tmp_path / "bad", rows, as_of="2026-11-02"), lake)
+    assert report.status == "rejected" and fingerprint(lake.root) == before
+    found = [(p.file, p.line, p.column, p.rule) for p in report.problems]
+    assert ("accounts.csv", 5, "customer_id", "dangling_ref") in found

@@ -330,23 +330,32 @@ def references(
         if parent is None and not quarantine:
             continue  # the parent file itself failed; its own problems already block the drop
         c, pk = q(col.name), q(col.ref.column)
+        # Look in the drop first; only what it lacks is looked up in the lake's earlier extracts,
+        # so a daily drop never scans a year of snapshots when its own parent file has the keys.
         missing = f"SELECT _line, {c} AS v FROM {s.view} WHERE {c} IS NOT NULL AND {s.clean()}"
         if parent is not None:
             missing += (
                 f" AND {c} NOT IN (SELECT {pk} FROM {parent.view} "
                 f"WHERE {parent.accepted()} AND {pk} IS NOT NULL)"
             )
+        run(con, f"CREATE OR REPLACE TEMP TABLE missing_ref AS {missing}")
+        if not one(con, "SELECT count(*) FROM missing_ref")[0]:
+            continue
         files = lake_files.get(col.ref.table, [])
         if files:
             file_list = "[" + ", ".join(lit(str(f)) for f in files) + "]"
-            missing += f" AND {c} NOT IN (SELECT {pk} FROM read_parquet({file_list}) WHERE {pk} IS NOT NULL)"
+            run(
+                con,
+                f"DELETE FROM missing_ref WHERE v IN "
+                f"(SELECT {pk} FROM read_parquet({file_list}) WHERE {pk} IS NOT NULL)",
+            )
         rejected_keys = (
             f"(SELECT {pk} FROM {parent.view} WHERE {pk} IS NOT NULL)"
             if parent is not None
             else "(SELECT NULL)"
         )
         rows = con.execute(
-            f"SELECT _line, v, v IN {rejected_keys} FROM ({missing}) ORDER BY _line"
+            f"SELECT _line, v, v IN {rejected_keys} FROM missing_ref ORDER BY _line"
         ).fetchall()
         out = []
         for line, value, was_rejected in rows:
