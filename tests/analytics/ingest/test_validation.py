@@ -73,6 +73,13 @@ CELL_CASES = {
         "balance",
         "too_many_decimals",
     ),
+    "a cent fraction past the 10th decimal": (
+        _set("balances", 1, "balance", "12.34000000001"),
+        "balances.csv",
+        3,
+        "balance",
+        "too_many_decimals",
+    ),
     "negative balance": (
         _set("balances", 2, "balance", "-5.00"),
         "balances.csv",
