@@ -12,13 +12,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from bankcrm.analytics.ingest.problems import Problem, problem
-from bankcrm.analytics.ingest.rules import lit, one, q, run
+from bankcrm.analytics.ingest.rules import lit, q, run
 
 CHUNK = 16 << 20
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030", "gbk": "gb18030"}
@@ -36,8 +36,6 @@ class FileUnreadable(Exception):
 class Source:
     view: str  # DuckDB view: one VARCHAR column per header name, rows in file order
     header: list[str]
-    rows: int | None = None  # known up front for XLSX / Parquet
-    problems: list[Problem] = field(default_factory=list)
     rejects_table: str | None = None  # CSV: DuckDB's table of rejected lines
 
 
@@ -176,8 +174,7 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> So
         f"CREATE OR REPLACE VIEW {view} AS SELECT {', '.join(cells)} "
         f"FROM read_parquet({lit(str(path))})",
     )
-    rows = one(con, f"SELECT count(*) FROM read_parquet({lit(str(path))})")
-    return Source(view, [str(s[0]) for s in schema], rows=int(str(rows[0])))
+    return Source(view, [str(s[0]) for s in schema])
 
 
 def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Source:
@@ -201,7 +198,7 @@ def xlsx_source(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Sourc
         con,
         f"CREATE OR REPLACE VIEW {view} AS SELECT {cells} FROM {name}",
     )
-    return Source(view, [str(c).strip() for c in batch.schema.names], rows=batch.num_rows)
+    return Source(view, [str(c).strip() for c in batch.schema.names])
 
 
 def csv_rejects(

@@ -180,9 +180,7 @@ def _fast_path(
             f"{lit(str(landing))} (FORMAT parquet, COMPRESSION zstd)",
         )
     except duckdb.Error:
-        # the guard fired on a bad row, or the file cannot be read: the full pass reports it
-        return None
-    if readers.csv_rejects(con, src, table.name, path):
+        # the guard fired on a bad row, or a line cannot be read: the full pass reports it
         return None
     return Staged(table, path, landing, [*table.column_names, *extra], [], _rowrej(con, table))
 
