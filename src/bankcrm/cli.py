@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,9 +35,13 @@ app = typer.Typer(help="bankcrm — 个人客户分层维护与流失预警系�
 db_app = typer.Typer(help="运营数据库", no_args_is_help=True)
 lake_app = typer.Typer(help="数据湖", no_args_is_help=True)
 demo_app = typer.Typer(help="演示银行（合成数据）", no_args_is_help=True)
+tiers_app = typer.Typer(help="客户分层", no_args_is_help=True)
+rules_app = typer.Typer(help="分层规则集（按版本保存）", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
+app.add_typer(tiers_app, name="tiers")
+tiers_app.add_typer(rules_app, name="rules")
 console = Console()
 err = Console(stderr=True)
 
@@ -71,8 +77,13 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+CLI_ACTOR = (
+    "cli"  # recorded as the author of changes made from the command line (until users exist)
+)
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]错误：[/]{message}")
+    err.print(f"[bold red]错误：[/]{escape(message)}")  # a message may hold [brackets]
     return typer.Exit(code)
 
 
@@ -84,11 +95,16 @@ def current_lake() -> lakes.Lake:
 def db_upgrade(revision: str = "head") -> None:
     """创建或迁移 BANKCRM_DATABASE_URL 指定的运营数据库。"""
     from bankcrm.db import migrate
-    from bankcrm.db.session import get_engine
+    from bankcrm.db.session import get_engine, unit_of_work
+    from bankcrm.tiering import service as tiering
 
     engine = get_engine()
     migrate.upgrade(engine, revision)
     console.print(f"数据库已迁移到 {migrate.current_revision(engine)}：{engine.url!r}")
+    if revision == "head":
+        with unit_of_work(engine) as session:
+            for rs in tiering.install_presets(session, CLI_ACTOR):
+                console.print(f"已安装预置分层规则集 {rs.spec.name}（{rs.spec.title}）")
 
 
 @app.command("ingest")
@@ -233,6 +249,104 @@ def demo_run(
         )
     console.print(bands)
     lake_ls()
+
+
+def _beijing(moment: datetime) -> datetime:
+    """Stored UTC (SQLite hands it back without a zone) → the wall clock staff read."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo("Asia/Shanghai"))
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """列出规则集（每个规则集的最新版本）。"""
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.tiering import service as tiering
+
+    with unit_of_work() as session:
+        rule_sets = tiering.list_rule_sets(session)
+    if not rule_sets:
+        console.print("还没有规则集：请先运行 bankcrm db upgrade（安装预置规则集）")
+        return
+    table = Table(title="分层规则集（最新版本；标题见 show）")
+    for h in ("名称", "层级", "依据", "版本", "生效日期"):
+        table.add_column(h, no_wrap=h != "层级", overflow="fold")
+    for rs in rule_sets:
+        table.add_row(
+            rs.spec.name,
+            "·".join(rs.spec.tier_names()),
+            rs.spec.basis.value,
+            f"{rs.version}/{rs.versions}",
+            rs.spec.effective_from.isoformat(),
+        )
+    console.print(table)
+
+
+@rules_app.command("show")
+def rules_show(
+    name: Annotated[str, typer.Argument(help="规则集名称")],
+    version: Annotated[int | None, typer.Option(help="版本号（默认最新）")] = None,
+) -> None:
+    """显示一个规则集版本（TOML，与导入格式相同）。"""
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.tiering import service as tiering
+
+    try:
+        with unit_of_work() as session:
+            rs = tiering.get(session, name, version)
+    except BankCrmError as exc:
+        raise fail(exc.message) from None
+    when = _beijing(rs.created_at)
+    console.print(
+        f"# {rs.spec.name} 第 {rs.version} 版，{rs.created_by} 于 {when:%Y-%m-%d %H:%M} 保存"
+    )
+    console.print(rs.spec.to_toml(), markup=False, highlight=False)
+
+
+@rules_app.command("import")
+def rules_import(file: Annotated[Path, typer.Argument(help="规则集 TOML 文件")]) -> None:
+    """导入规则集：内容有变化时保存为新版本，否则不变。"""
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.tiering import service as tiering
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"无法读取 {file}：{exc}") from None
+    try:
+        with unit_of_work() as session:
+            rs, created = tiering.import_toml(session, CLI_ACTOR, text, file.name)
+    except BankCrmError as exc:
+        raise fail(exc.message) from None
+    if created:
+        console.print(
+            f"已保存 {rs.spec.name} 第 {rs.version} 版（自 {rs.spec.effective_from} 起生效）"
+        )
+    else:
+        console.print(f"{rs.spec.name} 与第 {rs.version} 版相同，未产生新版本")
+
+
+@rules_app.command("export")
+def rules_export(
+    name: Annotated[str, typer.Argument(help="规则集名称")],
+    version: Annotated[int | None, typer.Option(help="版本号（默认最新）")] = None,
+    out: Annotated[Path | None, typer.Option(help="写入文件（默认打印）")] = None,
+) -> None:
+    """导出规则集为 TOML（可编辑后再导入，成为新版本）。"""
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.tiering import service as tiering
+
+    try:
+        with unit_of_work() as session:
+            rs = tiering.get(session, name, version)
+    except BankCrmError as exc:
+        raise fail(exc.message) from None
+    text = rs.spec.to_toml()
+    if out is None:
+        console.print(text, markup=False, highlight=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"已写出 {out}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -4,5 +4,6 @@ from bankcrm.customers.models import Customer
 from bankcrm.db.base import Base
 from bankcrm.orgs.models import OrgUnit, Staff
 from bankcrm.products.models import Product
+from bankcrm.tiering.models import TierRuleSet
 
-__all__ = ["Base", "Customer", "OrgUnit", "Product", "Staff"]
+__all__ = ["Base", "Customer", "OrgUnit", "Product", "Staff", "TierRuleSet"]

@@ -1,0 +1,96 @@
+"""Tier rule sets: import (a new version only when the content changed), look up, export.
+
+Services take the session and the acting user first and never commit (DESIGN §8). Until the
+security issue brings users, the actor is the name recorded in `created_by`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+
+from sqlalchemy.orm import Session
+
+from bankcrm.errors import NotFound
+from bankcrm.tiering import repository as repo
+from bankcrm.tiering.models import TierRuleSet
+from bankcrm.tiering.schemas import RuleSetSpec, parse_toml
+
+PRESETS = ("deposit_4tier", "maintenance_3tier", "outlet_adoption")
+
+
+@dataclass(frozen=True)
+class RuleSetVersion:
+    spec: RuleSetSpec
+    version: int
+    created_at: datetime
+    created_by: str
+    versions: int = 1  # how many versions the rule set has (filled by list_rule_sets)
+
+
+def _view(row: TierRuleSet, versions: int = 1) -> RuleSetVersion:
+    return RuleSetVersion(
+        RuleSetSpec.from_json(row.spec), row.version, row.created_at, row.created_by, versions
+    )
+
+
+def save(session: Session, actor: str, spec: RuleSetSpec) -> tuple[RuleSetVersion, bool]:
+    """Store `spec` as the rule set's next version; (that version, True) — or, when it equals the
+    latest version, (the latest, False): re-importing a file changes nothing."""
+    current = repo.latest(session, spec.name)
+    if current is not None and current.digest == spec.digest():
+        return _view(current), False
+    row = TierRuleSet(
+        name=spec.name,
+        version=(current.version + 1) if current else 1,
+        title=spec.title,
+        basis=spec.basis.value,
+        effective_from=spec.effective_from,
+        spec=spec.to_json(),
+        digest=spec.digest(),
+        created_by=actor,
+    )
+    repo.add(session, row)
+    return _view(row), True
+
+
+def import_toml(
+    session: Session, actor: str, text: str, source: str = "rule set"
+) -> tuple[RuleSetVersion, bool]:
+    return save(session, actor, parse_toml(text, source))
+
+
+def install_presets(session: Session, actor: str) -> list[RuleSetVersion]:
+    """The three shipped presets (DESIGN §6), each only if the rule set does not exist yet:
+    an edited preset is never overwritten by an upgrade."""
+    created = []
+    for name in PRESETS:
+        if repo.latest(session, name) is None:
+            text = preset_toml(name)
+            created.append(import_toml(session, actor, text, f"{name}.toml")[0])
+    return created
+
+
+def preset_toml(name: str) -> str:
+    return resources.files("bankcrm.tiering").joinpath(f"presets/{name}.toml").read_text("utf-8")
+
+
+def list_rule_sets(session: Session) -> list[RuleSetVersion]:
+    return [_view(row, n) for row, n in repo.latest_of_each(session)]
+
+
+def get(session: Session, name: str, version: int | None = None) -> RuleSetVersion:
+    row = repo.latest(session, name) if version is None else repo.version(session, name, version)
+    if row is None:
+        which = f"{name} 第 {version} 版" if version is not None else name
+        raise NotFound(f"没有规则集 {which}")
+    return _view(row)
+
+
+def in_force(session: Session, name: str, on: date) -> RuleSetVersion:
+    """The version that decides tiers on `on` (the newest one already effective)."""
+    row = repo.in_force(session, name, on)
+    if row is None:
+        raise NotFound(f"规则集 {name} 在 {on.isoformat()} 没有生效的版本")
+    return _view(row)
