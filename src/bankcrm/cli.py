@@ -30,6 +30,7 @@ from bankcrm.kit.money import fen_to_wan, yuan_to_fen
 
 if TYPE_CHECKING:
     from bankcrm.demo.generator import DemoResult
+    from bankcrm.tiering.service import RuleSetVersion
 
 app = typer.Typer(help="bankcrm — 个人客户分层维护与流失预警系统", no_args_is_help=True)
 db_app = typer.Typer(help="运营数据库", no_args_is_help=True)
@@ -282,20 +283,24 @@ def rules_list() -> None:
     console.print(table)
 
 
+def _rule_set(name: str, version: int | None) -> RuleSetVersion:
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.tiering import service as tiering
+
+    try:
+        with unit_of_work() as session:
+            return tiering.get(session, name, version)
+    except BankCrmError as exc:
+        raise fail(exc.message) from None
+
+
 @rules_app.command("show")
 def rules_show(
     name: Annotated[str, typer.Argument(help="规则集名称")],
     version: Annotated[int | None, typer.Option(help="版本号（默认最新）")] = None,
 ) -> None:
     """显示一个规则集版本（TOML，与导入格式相同）。"""
-    from bankcrm.db.session import unit_of_work
-    from bankcrm.tiering import service as tiering
-
-    try:
-        with unit_of_work() as session:
-            rs = tiering.get(session, name, version)
-    except BankCrmError as exc:
-        raise fail(exc.message) from None
+    rs = _rule_set(name, version)
     when = _beijing(rs.created_at)
     console.print(
         f"# {rs.spec.name} 第 {rs.version} 版，{rs.created_by} 于 {when:%Y-%m-%d %H:%M} 保存"
@@ -333,14 +338,7 @@ def rules_export(
     out: Annotated[Path | None, typer.Option(help="写入文件（默认打印）")] = None,
 ) -> None:
     """导出规则集为 TOML（可编辑后再导入，成为新版本）。"""
-    from bankcrm.db.session import unit_of_work
-    from bankcrm.tiering import service as tiering
-
-    try:
-        with unit_of_work() as session:
-            rs = tiering.get(session, name, version)
-    except BankCrmError as exc:
-        raise fail(exc.message) from None
+    rs = _rule_set(name, version)
     text = rs.spec.to_toml()
     if out is None:
         console.print(text, markup=False, highlight=False)
