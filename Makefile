@@ -7,13 +7,18 @@ DEMO_SEED ?= 20261123
 DEMO_DAILY_TAIL ?= 3
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint pg bench bench-1m format
+.PHONY: install install-all demo test lint pg bench bench-1m format
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
-lint: install
+# Tests also need the optional Spark engine (pyspark; Java 17 is on the machine).
+install-all:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet --all-extras
+
+lint: install-all
 	$(UV) run ruff check src tests bench
 	$(UV) run ruff format --check src tests bench
 	$(UV) run mypy

@@ -20,7 +20,16 @@ class Settings(BaseSettings):
         default=f"sqlite:///{VAR / 'bankcrm.db'}",
         description="Operational DB: sqlite:///path or postgresql+psycopg://user:pw@host/db",
     )
-    engine: Literal["duckdb", "spark"] = "duckdb"
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Batch engine for the nightly marts (spark needs bankcrm[spark])",
+    )
+    spark_master: str = Field(default="local[2]", description="Spark master URL")
+    spark_shuffle_partitions: int = Field(default=4, ge=1, description="Spark shuffle partitions")
+    batch_threads: int = Field(default=2, ge=1, description="DuckDB threads used by the nightly")
+    batch_memory_limit: str = Field(
+        default="4GB", description="DuckDB memory limit for the nightly"
+    )
     own_bank_code: str = Field(
         default="DEMO", description="counterparty_bank of internal transfers"
     )

@@ -160,7 +160,7 @@ def test_presets_install_once_and_reimport_makes_no_version(db_session: Session)
 def test_a_changed_rule_set_becomes_the_next_version(db_session: Session) -> None:
     service.install_presets(db_session, "t")
     text = service.preset_toml("maintenance_3tier")
-    changed = text.replace('lower = "20万"', 'lower = "30万"').replace("2026-01-01", "2027-01-01")
+    changed = text.replace('lower = "20万"', 'lower = "30万"').replace("2020-01-01", "2027-01-01")
     rs, created = service.import_toml(db_session, "analyst", changed)
     assert created and rs.version == 2 and rs.created_by == "analyst"
     assert service.get(db_session, "maintenance_3tier").spec.tiers[1].lower_fen == 30 * WAN

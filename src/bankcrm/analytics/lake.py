@@ -144,26 +144,31 @@ def commit(lake: Lake, run_id: str, as_of: date, staged: dict[str, Path]) -> Non
     The caller holds `locked(lake)`.
     """
     tables = sorted(set(staged) | {t for t in lake.tables() if lake.raw_dir(t, as_of).exists()})
+    commit_folders(lake, run_id, as_of, {lake.raw_dir(t, as_of): staged.get(t) for t in tables})
+
+
+def commit_folders(lake: Lake, run_id: str, as_of: date, moves: dict[Path, Path | None]) -> None:
+    """Put each staged folder at its final path (None: remove the final folder), as one unit."""
     aside = lake.tmp_dir(run_id) / "_replaced"
-    moves = [
+    plan = [
         {
-            "final": str(lake.raw_dir(t, as_of)),
-            "new": str(staged[t]) if t in staged else None,
-            "old": str(aside / t),
-            "had_old": lake.raw_dir(t, as_of).exists(),
+            "final": str(final),
+            "new": str(new) if new is not None else None,
+            "old": str(aside / str(i)),
+            "had_old": final.exists(),
         }
-        for t in tables
+        for i, (final, new) in enumerate(sorted(moves.items()))
     ]
-    for f in staged.values():
-        for p in f.rglob("*"):
+    for folder in moves.values():
+        for p in folder.rglob("*") if folder is not None else ():
             if p.is_file():
                 with p.open("rb") as fh:
                     os.fsync(fh.fileno())
     aside.mkdir(parents=True, exist_ok=True)
     journal = lake.root / JOURNAL / f"{run_id}.json"
     journal.parent.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(journal, {"run_id": run_id, "as_of": as_of.isoformat(), "moves": moves})
-    for m in moves:
+    _write_json_atomic(journal, {"run_id": run_id, "as_of": as_of.isoformat(), "moves": plan})
+    for m in plan:
         final = Path(str(m["final"]))
         final.parent.mkdir(parents=True, exist_ok=True)
         if m["had_old"]:

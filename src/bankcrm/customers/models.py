@@ -1,4 +1,5 @@
-"""Customer snapshot: the latest profile of each customer, published from the customers extract.
+"""Customer snapshot: the latest profile of each customer (customers extract) and the nightly
+figures staff look at first (AUM, 月日均, key holdings), published per as_of.
 
 Personal fields are stored as the bank sent them; masking happens on every read path (DESIGN §7).
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bankcrm.db.base import Base, SnapshotMixin
@@ -40,3 +41,15 @@ class Customer(SnapshotMixin, Base):
     status: Mapped[str] = mapped_column(String(8), default="active")
     closed_on: Mapped[date | None]
     e_banking: Mapped[bool | None]
+    # nightly figures (as of `as_of`), money in fen
+    aum_fen: Mapped[int | None] = mapped_column(BigInteger)
+    aum_month_avg_fen: Mapped[int | None] = mapped_column(BigInteger)
+    deposit_month_avg_fen: Mapped[int | None] = mapped_column(BigInteger)
+    aum_year_avg_fen: Mapped[int | None] = mapped_column(BigInteger)
+    product_count: Mapped[int | None]
+    has_debit_gold: Mapped[bool | None]
+    has_credit_card: Mapped[bool | None]
+    has_wealth: Mapped[bool | None]
+    has_fund: Mapped[bool | None]
+    has_insurance: Mapped[bool | None]
+    next_maturity_date: Mapped[date | None]

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, utcnow
+from bankcrm.db.base import Base, SnapshotMixin, utcnow
 
 
 class TierRuleSet(Base):
@@ -32,3 +43,44 @@ class TierRuleSet(Base):
         DateTime(timezone=True), default=utcnow, server_default=func.now()
     )
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class CustomerTier(SnapshotMixin, Base):
+    """A customer's current tier under one rule set (the nightly of `as_of` decided it)."""
+
+    __tablename__ = "customer_tiers"
+
+    customer_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("customers.customer_id"), primary_key=True
+    )
+    rule_set: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int]
+    tier: Mapped[str] = mapped_column(String(20))
+    tier_rank: Mapped[int] = mapped_column(SmallInteger)
+    basis_value_fen: Mapped[int] = mapped_column(BigInteger)
+    threshold_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))
+    since: Mapped[date | None]  # the effective date of the last change
+
+
+class TierChange(Base):
+    """Tier history: one row per change (DESIGN §6); the first tier a customer gets has no
+    `from_tier`. Re-running a date replaces that date's rows, so a change is recorded once."""
+
+    __tablename__ = "tier_history"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "rule_set", "effective_on"),
+        Index("ix_tier_history_rule_set_effective_on", "rule_set", "effective_on"),
+        CheckConstraint("direction IN ('new', 'up', 'down')", name="direction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(32), ForeignKey("customers.customer_id"))
+    rule_set: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int]
+    effective_on: Mapped[date]
+    from_tier: Mapped[str | None] = mapped_column(String(20))
+    to_tier: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(4))
+    basis_value_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))

@@ -1,13 +1,15 @@
-"""Rule-set rows. Only the tiering service calls this module."""
+"""Rule sets, current tiers and tier history. Only the tiering service calls this module."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+import pyarrow as pa
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bankcrm.tiering.models import TierRuleSet
+from bankcrm.db import bulk
+from bankcrm.tiering.models import CustomerTier, TierChange, TierRuleSet
 
 
 def latest(session: Session, name: str) -> TierRuleSet | None:
@@ -58,3 +60,31 @@ def latest_of_each(session: Session) -> list[tuple[TierRuleSet, int]]:
 def add(session: Session, row: TierRuleSet) -> None:
     session.add(row)
     session.flush()
+
+
+def upsert_current(session: Session, rows: pa.Table) -> int:
+    return bulk.upsert(
+        session,
+        CustomerTier.__table__,  # type: ignore[arg-type]
+        rows,
+        keep_when_null=("since",),
+    )
+
+
+def replace_history(
+    session: Session, effective_on: date, rule_sets: list[str], rows: pa.Table
+) -> int:
+    """The changes of one date: earlier rows of that date go first (a re-run records once)."""
+    session.execute(
+        delete(TierChange).where(
+            TierChange.effective_on == effective_on, TierChange.rule_set.in_(rule_sets)
+        )
+    )
+    return bulk.insert(session, TierChange.__table__, rows)  # type: ignore[arg-type]
+
+
+def history(session: Session, customer_id: str, rule_set: str | None = None) -> list[TierChange]:
+    stmt = select(TierChange).where(TierChange.customer_id == customer_id)
+    if rule_set is not None:
+        stmt = stmt.where(TierChange.rule_set == rule_set)
+    return list(session.scalars(stmt.order_by(TierChange.rule_set, TierChange.effective_on)))

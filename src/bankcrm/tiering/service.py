@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from bankcrm.errors import NotFound
 from bankcrm.tiering import repository as repo
-from bankcrm.tiering.models import TierRuleSet
+from bankcrm.tiering.models import TierChange, TierRuleSet
 from bankcrm.tiering.schemas import RuleSetSpec, parse_toml
 
 PRESETS = ("deposit_4tier", "maintenance_3tier", "outlet_adoption")
@@ -94,3 +95,28 @@ def in_force(session: Session, name: str, on: date) -> RuleSetVersion:
     if row is None:
         raise NotFound(f"规则集 {name} 在 {on.isoformat()} 没有生效的版本")
     return _view(row)
+
+
+def active_rule_sets(session: Session, on: date) -> list[RuleSetVersion]:
+    """Every rule set with a version in force on `on` (the nightly tiers under each)."""
+    out = []
+    for rs in list_rule_sets(session):
+        row = repo.in_force(session, rs.spec.name, on)
+        if row is not None:
+            out.append(_view(row))
+    return out
+
+
+def publish_tiers(
+    session: Session, as_of: date, rule_sets: list[str], current: pa.Table, changes: pa.Table
+) -> tuple[int, int]:
+    """The nightly's tiers of `as_of`: current tier per (customer, rule set) — never rolled back
+    by re-running an older date — and that date's changes for tier history (DESIGN §6),
+    replaced as a whole so a change is recorded once however often the date runs."""
+    return repo.upsert_current(session, current), repo.replace_history(
+        session, as_of, rule_sets, changes
+    )
+
+
+def history(session: Session, customer_id: str, rule_set: str | None = None) -> list[TierChange]:
+    return repo.history(session, customer_id, rule_set)

@@ -1,0 +1,134 @@
+"""Publish one date's results from the lake into the operational DB (DESIGN §2).
+
+Reads the raw extracts the nightly read (same cutoff) and the marts of `as_of`, shapes them into
+each owning domain's rows, and hands them to that domain's service, which bulk-loads them. The
+caller owns the transaction: everything of a date lands together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy.orm import Session
+
+from bankcrm.analytics.ingest.rules import lit
+from bankcrm.analytics.lake import Lake
+from bankcrm.analytics.nightly import KEYS, cutoff, mart_dir
+from bankcrm.customers import service as customers
+from bankcrm.orgs import service as orgs
+from bankcrm.products import service as products
+from bankcrm.tiering import service as tiering
+
+LEVEL_ORDER = (
+    "CASE level WHEN 'head_office' THEN 0 WHEN 'branch' THEN 1 WHEN 'sub_branch' THEN 2 ELSE 3 END"
+)
+
+
+@dataclass
+class Published:
+    customers: int = 0
+    tiers: int = 0
+    changes: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # rule set → tier → n
+    moves: dict[str, dict[str, int]] = field(default_factory=dict)  # rule set → up/down/new → n
+
+
+class _Reader:
+    def __init__(self, lake: Lake, as_of: date) -> None:
+        self.lake, self.as_of = lake, as_of
+        self.until = cutoff(lake, as_of)
+        self.db = duckdb.connect()
+
+    def raw(self, table: str) -> str:
+        """SQL for the newest version of each key among extracts up to the cutoff."""
+        files = [
+            str(f)
+            for d in self.lake.dates(table)
+            if d <= self.until
+            for f in sorted(self.lake.raw_dir(table, d).glob("*.parquet"))
+        ]
+        if not files:
+            raise ValueError(f"数据湖中没有 {self.as_of} 及以前的 {table}")
+        src = "read_parquet([" + ", ".join(lit(f) for f in files) + "], hive_partitioning = true)"
+        key = ", ".join(KEYS[table])
+        return f"(SELECT * EXCLUDE (extract_date) FROM {src} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY extract_date DESC) = 1)"
+
+    def mart(self, table: str) -> str:
+        files = sorted(mart_dir(self.lake, table, self.as_of).glob("*.parquet"))
+        if not files:
+            raise ValueError(f"{self.as_of} 的 {table} 尚未计算：请先运行 bankcrm nightly")
+        return "read_parquet([" + ", ".join(lit(str(f)) for f in files) + "])"
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.db.sql(sql).to_arrow_table()
+
+
+def publish(session: Session, lake: Lake, as_of: date, rule_sets: list[str]) -> Published:
+    r = _Reader(lake, as_of)
+    d = f"DATE {lit(as_of.isoformat())}"
+    out = Published()
+    orgs.publish(
+        session,
+        r.arrow(
+            f"SELECT org_id, NULLIF(parent_id, '') AS parent_id, name, level, {d} AS as_of "
+            f"FROM {r.raw('org_units')} ORDER BY {LEVEL_ORDER}, org_id"
+        ),
+        r.arrow(
+            "SELECT staff_id, name, org_id, role, phone, coalesce(status, 'active') AS status, "
+            f"joined_on, {d} AS as_of FROM {r.raw('staff')} ORDER BY staff_id"
+        ),
+    )
+    products.publish(
+        session,
+        r.arrow(
+            "SELECT product_code, name, category, risk_level, term_days, "
+            "CAST(min_amount * 100 AS BIGINT) AS min_amount_fen, launched_on, "
+            f"coalesce(active, true) AS active, {d} AS as_of FROM {r.raw('products')} "
+            "ORDER BY product_code"
+        ),
+    )
+    out.customers = customers.publish_snapshot(session, r.arrow(_snapshot_sql(r, d)))
+    if not rule_sets:  # no rule set in force on this date: nothing to tier
+        return out
+    current = r.arrow(
+        "SELECT customer_id, rule_set, version, tier, tier_rank, basis_value_fen, threshold_fen, "
+        f"reason, CASE WHEN change = 'same' THEN NULL ELSE {d} END AS since, {d} AS as_of "
+        f"FROM {r.mart('tiers')} ORDER BY rule_set, customer_id"
+    )
+    changes = r.arrow(
+        "SELECT customer_id, rule_set, version, "
+        f"{d} AS effective_on, prev_tier AS from_tier, tier AS to_tier, change AS direction, "
+        f"basis_value_fen, reason FROM {r.mart('tiers')} WHERE change <> 'same' "
+        "ORDER BY rule_set, customer_id"
+    )
+    out.tiers, out.changes = tiering.publish_tiers(session, as_of, rule_sets, current, changes)
+    for rs, tier, change, n in r.db.execute(
+        f"SELECT rule_set, tier, change, count(*) FROM {r.mart('tiers')} "
+        "GROUP BY ALL ORDER BY rule_set, min(tier_rank), change"
+    ).fetchall():
+        counts = out.counts.setdefault(rs, {})
+        counts[tier] = counts.get(tier, 0) + n
+        if change != "same":
+            moves = out.moves.setdefault(rs, {})
+            moves[change] = moves.get(change, 0) + n
+    return out
+
+
+def _snapshot_sql(r: _Reader, d: str) -> str:
+    return f"""
+        SELECT c.customer_id, c.name, c.id_type, c.id_number, c.birth_date, c.gender,
+               c.home_org_id, c.opened_on, c.phone, c.home_phone, c.address, c.employer,
+               c.occupation, c.marital_status, c.risk_level, c.risk_assessed_on,
+               coalesce(c.status, 'active') AS status, c.closed_on, c.e_banking,
+               m.aum_fen, m.month_avg_fen AS aum_month_avg_fen, m.deposit_month_avg_fen,
+               m.year_avg_fen AS aum_year_avg_fen, h.product_count, h.has_debit_gold,
+               h.has_credit_card, h.has_wealth, h.has_fund, h.has_insurance,
+               h.next_maturity_date, {d} AS as_of
+        FROM {r.raw("customers")} c
+        JOIN {r.mart("aum_monthly")} m USING (customer_id)
+        LEFT JOIN {r.mart("holdings")} h USING (customer_id)
+        ORDER BY c.customer_id
+    """

@@ -1,0 +1,109 @@
+"""Bulk loads for the nightly publish: PostgreSQL COPY, SQLite executemany — never row-by-row ORM.
+
+Rows arrive as a pyarrow table whose column names are the target's. `upsert` inserts or updates
+by primary key; with `newer_only`, a row replaces a stored one only if its `as_of` is not older
+(re-running an old date never rolls a newer snapshot back).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Table, text
+from sqlalchemy.orm import Session
+
+BATCH = 50_000
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    rows: pa.Table,
+    *,
+    newer_only: bool = True,
+    keep_when_null: Sequence[str] = (),
+) -> int:
+    """Insert or update by primary key; columns in `keep_when_null` keep their stored value when
+    the new one is NULL."""
+    key = [c.name for c in table.primary_key.columns]
+    cols = rows.column_names
+    updates = [c for c in cols if c not in key]
+    set_clause = ", ".join(
+        f'"{c}" = COALESCE(excluded."{c}", "{table.name}"."{c}")'
+        if c in keep_when_null
+        else f'"{c}" = excluded."{c}"'
+        for c in updates
+    )
+    if "loaded_at" in table.c and "loaded_at" not in cols:
+        set_clause += ', "loaded_at" = CURRENT_TIMESTAMP'
+    where = f' WHERE "{table.name}"."as_of" <= excluded."as_of"' if newer_only else ""
+    conflict = f"ON CONFLICT ({_names(key)}) DO UPDATE SET {set_clause}{where}"
+    return _load(session, table, rows, conflict)
+
+
+def insert(session: Session, table: Table, rows: pa.Table) -> int:
+    return _load(session, table, rows, "")
+
+
+def _load(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
+    if rows.num_rows == 0:
+        return 0
+    cols = _names(rows.column_names)
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy(session, table, rows, conflict)
+    marks = ", ".join("?" for _ in rows.column_names)
+    sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks}) {conflict}'
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    for batch in _tuples(rows):
+        cursor.executemany(sql, batch)
+    return int(rows.num_rows)
+
+
+def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
+    """COPY into a temporary table shaped like the target, then one INSERT … SELECT."""
+    tmp = f"_load_{table.name}"
+    cols = _names(rows.column_names)
+    session.execute(text(f'DROP TABLE IF EXISTS "{tmp}"'))
+    session.execute(
+        text(f'CREATE TEMPORARY TABLE "{tmp}" AS SELECT {cols} FROM "{table.name}" WITH NO DATA')
+    )
+    raw = session.connection().connection.driver_connection
+    copy_sql = f"COPY \"{tmp}\" ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
+    with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+        for chunk in _csv(rows):
+            copy.write(chunk)
+    session.execute(
+        text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{tmp}" {conflict}')
+    )
+    session.execute(text(f'DROP TABLE "{tmp}"'))
+    return int(rows.num_rows)
+
+
+def _csv(rows: pa.Table) -> Iterator[bytes]:
+    """CSV chunks for COPY. pyarrow writes NULL as an empty field, which COPY would read as an
+    empty string for text: columns with nulls are written with COPY's NULL marker instead."""
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for batch in rows.to_batches(BATCH):
+        arrays = [
+            pc.if_else(pc.is_null(c), pa.scalar("\\N"), pc.cast(c, pa.string()))
+            if c.null_count
+            else c
+            for c in batch.columns
+        ]
+        buf = io.BytesIO()
+        pacsv.write_csv(pa.RecordBatch.from_arrays(arrays, names=batch.schema.names), buf, options)
+        yield buf.getvalue()
+
+
+def _tuples(rows: pa.Table) -> Iterator[list[tuple[object, ...]]]:
+    for batch in rows.to_batches(BATCH):
+        columns = [c.to_pylist() for c in batch.columns]
+        yield list(zip(*columns, strict=True))
+
+
+def _names(cols: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in cols)
