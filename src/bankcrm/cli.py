@@ -253,10 +253,8 @@ def demo_run(
     # the nightly over the demo's history (month ends), then each daily drop after it
     from bankcrm.analytics import jobs, nightly
     from bankcrm.analytics.marts.common import add_months
-    from bankcrm.db import migrate
-    from bankcrm.db.session import get_engine
 
-    migrate.upgrade(get_engine(), "head")
+    db_upgrade()  # the schema and the preset rule sets the nightly tiers under
     first_drop = nightly.latest_extract(lake) if not result.drops else _drop_date(result.drops[0])
     history_start = add_months(first_drop.replace(day=1), -(months - 1))
     dates = jobs.month_ends(history_start, first_drop)
@@ -424,6 +422,12 @@ def run_nightly_date(lake: lakes.Lake, as_of: date) -> None:
             raise fail(str(exc), code=1) from None
     steps = "，".join(f"{k} {v:.1f}s" for k, v in result.outcome.steps.items())
     console.print(f"{result.outcome.customers:,} 位客户；{steps}")
+    if not result.published.counts:
+        err.print(
+            f"[yellow]注意：{as_of} 没有生效的分层规则集，未分层。"
+            "请运行 bankcrm db upgrade 安装预置规则集，或 bankcrm tiers rules import 导入。[/]"
+        )
+        return
     table = Table(title=f"{as_of} 各层客户数")
     for h in ("规则集", "层级", "客户数", "升层", "降层", "新分层"):
         table.add_column(h, justify="left" if h in ("规则集", "层级") else "right")

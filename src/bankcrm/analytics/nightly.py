@@ -170,8 +170,10 @@ def _compute(
     start = as_of.replace(day=1)
 
     def save(name: str, expr: ir.Table) -> ir.Table:
+        """Write a mart in key order (a re-run gives the same files) and read it back."""
         folder = stage / name
-        engine.write(expr, folder)
+        keys = ["rule_set", "customer_id"] if name == "tiers" else ["customer_id"]
+        engine.write(expr.order_by(keys), folder)
         staged[name] = folder
         return engine.read(sorted(folder.glob("*.parquet")), base=folder)
 

@@ -72,7 +72,8 @@ def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
         text(f'CREATE TEMPORARY TABLE "{tmp}" AS SELECT {cols} FROM "{table.name}" WITH NO DATA')
     )
     raw = session.connection().connection.driver_connection
-    copy_sql = f"COPY \"{tmp}\" ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')"
+    # pyarrow quotes every string, so the NULL marker arrives quoted: FORCE_NULL still reads it
+    copy_sql = f"COPY \"{tmp}\" ({cols}) FROM STDIN (FORMAT csv, NULL '\\N', FORCE_NULL ({cols}))"
     with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
         for chunk in _csv(rows):
             copy.write(chunk)
@@ -84,8 +85,8 @@ def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
 
 
 def _csv(rows: pa.Table) -> Iterator[bytes]:
-    """CSV chunks for COPY. pyarrow writes NULL as an empty field, which COPY would read as an
-    empty string for text: columns with nulls are written with COPY's NULL marker instead."""
+    """CSV chunks for COPY. pyarrow writes NULL as an empty quoted-or-not field, which COPY would
+    read as an empty string for text: columns with nulls get COPY's NULL marker instead."""
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     for batch in rows.to_batches(BATCH):
         arrays = [
