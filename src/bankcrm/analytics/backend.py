@@ -21,6 +21,26 @@ import ibis.expr.types as ir
 from bankcrm.config import Settings, get_settings
 
 
+def _exact_integer_division() -> None:
+    """Ibis compiles `a // b` as FLOOR(a / b) — a DOUBLE division on DuckDB and Spark, which is
+    not exact past 2^53. The marts divide only non-negative integers (money in fen), where
+    integer division (DuckDB `//`, Spark `DIV`) is the floor, exactly."""
+    import sqlglot.expressions as sge
+    from ibis.backends.sql.compilers.base import SQLGlotCompiler
+
+    def visit_floor_divide(self: Any, op: Any, *, left: Any, right: Any) -> Any:
+        if op.left.dtype.is_integer() and op.right.dtype.is_integer():
+            return self.cast(
+                sge.IntDiv(this=sge.paren(left), expression=sge.paren(right)), op.dtype
+            )
+        return self.cast(self.f.floor(sge.paren(left) / sge.paren(right)), op.dtype)
+
+    SQLGlotCompiler.visit_FloorDivide = visit_floor_divide  # type: ignore[method-assign]
+
+
+_exact_integer_division()
+
+
 @dataclass
 class Engine:
     name: str

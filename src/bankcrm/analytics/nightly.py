@@ -181,15 +181,19 @@ def _compute(
         customers = inputs.required("customers")
         accounts = inputs.required("accounts")
         balances = inputs.required("balances")
-        spans = aum.account_spans(balances, accounts, start=start, as_of=as_of).cache()
-        daily = save("aum_daily", aum.aum_daily(spans, customers, as_of=as_of))
+        numbered = engine.name == "duckdb"
+        keyed = aum.keyed_customers(customers, integer_keys=numbered)
+        spans = aum.account_spans(
+            balances, accounts, keyed, start=start, as_of=as_of, integer_keys=numbered
+        )
         history, year_days = monthly_history(engine, lake, start)
         monthly = save(
             "aum_monthly",
             aum.aum_monthly(
-                spans, daily, history, as_of=as_of, start=start, year_days_before=year_days
+                spans, keyed, history, as_of=as_of, start=start, year_days_before=year_days
             ),
         )
+        save("aum_daily", aum.aum_daily(monthly))
         outcome.customers = int(engine.execute(monthly.count()))
     with _step(outcome, "持有产品", progress):
         held = save(
@@ -200,7 +204,7 @@ def _compute(
                 _or_empty(inputs.table("loans"), LOAN_SCHEMA),
                 _or_empty(inputs.table("cards"), CARD_SCHEMA),
                 customers,
-                spans,
+                balances,
                 as_of=as_of,
             ),
         )

@@ -8,6 +8,8 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+import bankcrm.analytics.backend  # noqa: F401  (exact integer division in the compiled SQL)
+
 EPOCH = date(1970, 1, 1)
 
 
@@ -34,7 +36,8 @@ def fen(amount: ir.DecimalValue) -> ir.IntegerValue:
 
 def div_half_up(num: ir.IntegerValue, den: ir.IntegerValue | int) -> ir.IntegerValue:
     """num ÷ den rounded half up, in integers (num ≥ 0, den > 0). A DECIMAL or DOUBLE division
-    would round differently on the two engines; floor((2·num + den) ÷ 2·den) does not."""
+    would round differently on the two engines; floor((2·num + den) ÷ 2·den) does not. The
+    division is exact (the remainder is taken off first) and compiles to integer division."""
     twice = num * 2 + den
     return (twice - twice % (den * 2)) // (den * 2)
 

@@ -43,13 +43,15 @@ def holdings(
     loans: ir.Table,
     cards: ir.Table,
     customers: ir.Table,
-    spans: ir.Table,
+    balances: ir.Table,
     *,
     as_of: date,
 ) -> ir.Table:
-    """One row per customer: counts by category, key products held, loans, cards, maturities."""
+    """One row per customer: counts by category, key products held, loans, cards, maturities.
+    The amount maturing is each held account's last balance on or before as_of."""
     a = held_accounts(accounts, products, as_of=as_of)
-    on_day = spans.filter(spans.last_day == day_number(as_of)).select("account_id", "balance_fen")
+    b = balances.filter(balances.as_of <= as_of)
+    on_day = b.group_by("account_id").agg(balance_fen=fen(b.balance.argmax(b.as_of)))
     a = a.pipe(left, on_day, "account_id")
     maturing = a.maturity_date.notnull() & (a.maturity_date >= as_of)
     acc = a.group_by("customer_id").agg(

@@ -43,13 +43,15 @@ QUALIFIER_LABELS = {
     QualifierKind.card_level: "持卡等级",
 }
 CARD_LEVEL_LABELS = {"standard": "普卡", "gold": "金卡", "platinum": "白金卡", "diamond": "钻石卡"}
-# the column of `facts` each qualifier reads (card_level compares level ranks)
+# the column of `facts` each qualifier reads (card_level compares level ranks); joined in with a
+# `fact_` prefix, since `aum_monthly` has a custody_fen of its own
 QUALIFIER_FACTS = {
     QualifierKind.credit_card_annual_spend: "credit_card_spend_12m_fen",
     QualifierKind.personal_loan_balance: "loan_balance_fen",
     QualifierKind.custody_margin: "custody_fen",
     QualifierKind.card_level: "card_level_rank",
 }
+FACTS = ("age", *QUALIFIER_FACTS.values())
 
 
 def basis_value(t: ir.Table, spec: RuleSetSpec) -> ir.IntegerValue:
@@ -82,7 +84,7 @@ def basis_rank(value: ir.IntegerValue, age: ir.IntegerValue, spec: RuleSetSpec) 
 
 
 def _qualifies(facts: ir.Table, q: QualifierSpec) -> ir.BooleanValue:
-    col = facts[QUALIFIER_FACTS[q.kind]]
+    col = facts[f"fact_{QUALIFIER_FACTS[q.kind]}"]
     if q.kind is QualifierKind.card_level:
         return col >= CARD_LEVELS.index(q.at_least_level or "")
     return col >= (q.at_least_fen or 0)
@@ -103,11 +105,10 @@ def tiers(
     loan_balance_fen, custody_fen, card_level_rank; `previous` the last earlier `tiers` rows of
     this rule set (customer_id, tier, tier_rank) or none."""
     names = spec.tier_names()
-    t = monthly.select("customer_id", "days", *_basis_columns(spec)).pipe(
-        left, facts, "customer_id"
-    )
+    prefixed = facts.select("customer_id", **{f"fact_{c}": c for c in FACTS})
+    t = monthly.select("customer_id", "days", *_basis_columns(spec)).pipe(left, prefixed)
     t = t.mutate(basis_value_fen=basis_value(t, spec))
-    t = t.mutate(basis_rank=basis_rank(t.basis_value_fen, t.age, spec))
+    t = t.mutate(basis_rank=basis_rank(t.basis_value_fen, t.fact_age, spec))
     t = t.pipe(_hysteresis, history, facts, spec=spec, as_of=as_of)
     qual = [ibis.ifelse(_qualifies(t, q), names.index(q.tier), 0) for q in spec.qualifiers]
     t = t.mutate(qualifier_rank=ibis.greatest(*qual, 0) if qual else ibis.literal(0))
@@ -183,7 +184,7 @@ def _reason(t: ir.Table, spec: RuleSetSpec) -> ir.StringValue:
     names = spec.tier_names()
     for q in spec.qualifiers:
         rank = names.index(q.tier)
-        fact = t[QUALIFIER_FACTS[q.kind]]
+        fact = t[f"fact_{QUALIFIER_FACTS[q.kind]}"]
         if q.kind is QualifierKind.card_level:
             what = f"持有{CARD_LEVEL_LABELS[q.at_least_level or '']}及以上卡"
             text = ibis.literal(f"资格条件：{what}，至少为{q.tier}")
