@@ -30,8 +30,8 @@ LEVEL_ORDER = (
 @dataclass
 class Published:
     customers: int = 0
-    tiers: int = 0
-    changes: int = 0
+    tiers: int = 0  # current-tier rows written (changed or new customers)
+    changes: int = 0  # upgrades and downgrades recorded in tier history
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # rule set → tier → n
     moves: dict[str, dict[str, int]] = field(default_factory=dict)  # rule set → up/down/new → n
 
@@ -93,15 +93,19 @@ def publish(session: Session, lake: Lake, as_of: date, rule_sets: list[str]) -> 
     out.customers = customers.publish_snapshot(session, r.arrow(_snapshot_sql(r, d)))
     if not rule_sets:  # no rule set in force on this date: nothing to tier
         return out
+    # Current tiers: only customers whose tier changed (or who are new) — plus every customer of
+    # a rule set the DB holds no tiers for yet (a fresh DB next to a lake with history).
+    empty = [rs for rs in rule_sets if not tiering.has_current(session, rs)]
+    fresh = ", ".join(lit(rs) for rs in empty) or "NULL"
     current = r.arrow(
         "SELECT customer_id, rule_set, version, tier, tier_rank, basis_value_fen, threshold_fen, "
-        f"reason, CASE WHEN change = 'same' THEN NULL ELSE {d} END AS since, {d} AS as_of "
-        f"FROM {r.mart('tiers')} ORDER BY rule_set, customer_id"
+        f"reason, {d} AS since, {d} AS as_of FROM {r.mart('tiers')} "
+        f"WHERE change <> 'same' OR rule_set IN ({fresh}) ORDER BY rule_set, customer_id"
     )
     changes = r.arrow(
         "SELECT customer_id, rule_set, version, "
         f"{d} AS effective_on, prev_tier AS from_tier, tier AS to_tier, change AS direction, "
-        f"basis_value_fen, reason FROM {r.mart('tiers')} WHERE change <> 'same' "
+        f"basis_value_fen, reason FROM {r.mart('tiers')} WHERE change IN ('up', 'down') "
         "ORDER BY rule_set, customer_id"
     )
     out.tiers, out.changes = tiering.publish_tiers(session, as_of, rule_sets, current, changes)

@@ -25,19 +25,12 @@ def upsert(
     rows: pa.Table,
     *,
     newer_only: bool = True,
-    keep_when_null: Sequence[str] = (),
 ) -> int:
-    """Insert or update by primary key; columns in `keep_when_null` keep their stored value when
-    the new one is NULL."""
+    """Insert or update by primary key."""
     key = [c.name for c in table.primary_key.columns]
     cols = rows.column_names
     updates = [c for c in cols if c not in key]
-    set_clause = ", ".join(
-        f'"{c}" = COALESCE(excluded."{c}", "{table.name}"."{c}")'
-        if c in keep_when_null
-        else f'"{c}" = excluded."{c}"'
-        for c in updates
-    )
+    set_clause = ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
     if "loaded_at" in table.c and "loaded_at" not in cols:
         set_clause += ', "loaded_at" = CURRENT_TIMESTAMP'
     where = f' WHERE "{table.name}"."as_of" <= excluded."as_of"' if newer_only else ""
@@ -101,8 +94,13 @@ def _csv(rows: pa.Table) -> Iterator[bytes]:
 
 
 def _tuples(rows: pa.Table) -> Iterator[list[tuple[object, ...]]]:
+    """Row tuples for sqlite3; dates go as the ISO text SQLAlchemy stores them as (sqlite3's
+    own date adapter is deprecated and costs more than the insert)."""
     for batch in rows.to_batches(BATCH):
-        columns = [c.to_pylist() for c in batch.columns]
+        columns = [
+            pc.strftime(c, "%Y-%m-%d").to_pylist() if pa.types.is_date(c.type) else c.to_pylist()
+            for c in batch.columns
+        ]
         yield list(zip(*columns, strict=True))
 
 

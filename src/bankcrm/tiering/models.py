@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     SmallInteger,
     String,
@@ -46,13 +45,16 @@ class TierRuleSet(Base):
 
 
 class CustomerTier(SnapshotMixin, Base):
-    """A customer's current tier under one rule set (the nightly of `as_of` decided it)."""
+    """A customer's current tier under one rule set: written when it was decided (`since`, the
+    basis value and reason of that day), untouched while it stays — the nightly rewrites only the
+    customers whose tier changed. `as_of` is the nightly date that last wrote the row.
+
+    No foreign key to customers: the publish writes customers first in the same transaction, and
+    a per-row check would cost more than the load itself at 1M customers × rule sets."""
 
     __tablename__ = "customer_tiers"
 
-    customer_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("customers.customer_id"), primary_key=True
-    )
+    customer_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     rule_set: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int]
     tier: Mapped[str] = mapped_column(String(20))
@@ -60,26 +62,27 @@ class CustomerTier(SnapshotMixin, Base):
     basis_value_fen: Mapped[int] = mapped_column(BigInteger)
     threshold_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200))
-    since: Mapped[date | None]  # the effective date of the last change
+    since: Mapped[date]  # the effective date of the last change (or the first tiering)
 
 
 class TierChange(Base):
-    """Tier history: one row per change (DESIGN §6); the first tier a customer gets has no
-    `from_tier`. Re-running a date replaces that date's rows, so a change is recorded once."""
+    """Tier history: one row per upgrade or downgrade (DESIGN §6); a customer's first tier is not
+    a change (it is the current tier's `since`). Re-running a date replaces that date's rows, so
+    a change is recorded once. No foreign key, as for CustomerTier."""
 
     __tablename__ = "tier_history"
     __table_args__ = (
         UniqueConstraint("customer_id", "rule_set", "effective_on"),
         Index("ix_tier_history_rule_set_effective_on", "rule_set", "effective_on"),
-        CheckConstraint("direction IN ('new', 'up', 'down')", name="direction"),
+        CheckConstraint("direction IN ('up', 'down')", name="direction"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(32), ForeignKey("customers.customer_id"))
+    customer_id: Mapped[str] = mapped_column(String(32))
     rule_set: Mapped[str] = mapped_column(String(40))
     version: Mapped[int]
     effective_on: Mapped[date]
-    from_tier: Mapped[str | None] = mapped_column(String(20))
+    from_tier: Mapped[str] = mapped_column(String(20))
     to_tier: Mapped[str] = mapped_column(String(20))
     direction: Mapped[str] = mapped_column(String(4))
     basis_value_fen: Mapped[int] = mapped_column(BigInteger)

@@ -63,12 +63,12 @@ def add(session: Session, row: TierRuleSet) -> None:
 
 
 def upsert_current(session: Session, rows: pa.Table) -> int:
-    return bulk.upsert(
-        session,
-        CustomerTier.__table__,  # type: ignore[arg-type]
-        rows,
-        keep_when_null=("since",),
-    )
+    return bulk.upsert(session, CustomerTier.__table__, rows)  # type: ignore[arg-type]
+
+
+def has_current(session: Session, rule_set: str) -> bool:
+    stmt = select(CustomerTier.customer_id).where(CustomerTier.rule_set == rule_set).limit(1)
+    return session.scalar(stmt) is not None
 
 
 def replace_history(

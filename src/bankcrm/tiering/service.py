@@ -110,12 +110,18 @@ def active_rule_sets(session: Session, on: date) -> list[RuleSetVersion]:
 def publish_tiers(
     session: Session, as_of: date, rule_sets: list[str], current: pa.Table, changes: pa.Table
 ) -> tuple[int, int]:
-    """The nightly's tiers of `as_of`: current tier per (customer, rule set) — never rolled back
-    by re-running an older date — and that date's changes for tier history (DESIGN §6),
-    replaced as a whole so a change is recorded once however often the date runs."""
+    """The nightly's tiers of `as_of`: the current tier of every customer whose tier changed
+    (never rolled back by re-running an older date) and that date's upgrades and downgrades for
+    tier history (DESIGN §6), replaced as a whole so a change is recorded once however often the
+    date runs."""
     return repo.upsert_current(session, current), repo.replace_history(
         session, as_of, rule_sets, changes
     )
+
+
+def has_current(session: Session, rule_set: str) -> bool:
+    """Whether any customer has a current tier under `rule_set` in the DB."""
+    return repo.has_current(session, rule_set)
 
 
 def history(session: Session, customer_id: str, rule_set: str | None = None) -> list[TierChange]:

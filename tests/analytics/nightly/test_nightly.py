@@ -44,6 +44,10 @@ def _mart(lake: Lake, table: str, on: date):  # type: ignore[no-untyped-def]
     )
 
 
+def _ids(lake: Lake, on: date) -> set[str]:
+    return set(_mart(lake, "aum_monthly", on).column("customer_id").to_pylist())
+
+
 def _names(rule_sets: list[RuleSetVersion]) -> list[str]:
     return [rs.spec.name for rs in rule_sets]
 
@@ -75,16 +79,30 @@ def test_publish_fills_snapshot_current_tiers_and_history(
     assert some.aum_month_avg_fen == monthly[some.customer_id]["month_avg_fen"]
     assert some.aum_fen == monthly[some.customer_id]["aum_fen"]
     assert db_session.scalar(select(func.count()).select_from(CustomerTier)) == 3 * len(monthly)
-    # history: every customer's first entry has no from-tier; the last entry is the current tier
-    for cur in db_session.scalars(
+    # history holds only upgrades and downgrades, chained; the current tier is the last one
+    currents = db_session.scalars(
         select(CustomerTier).where(CustomerTier.rule_set == "deposit_4tier")
-    ):
+    )
+    ids = {d: _ids(ran, d) for d in MONTH_ENDS}
+    moved = 0
+    for cur in currents:
         changes = tiering.history(db_session, cur.customer_id, "deposit_4tier")
-        assert changes and changes[0].from_tier is None and changes[0].direction == "new"
-        assert changes[-1].to_tier == cur.tier
-        assert cur.since == changes[-1].effective_on
         for a, b in itertools.pairwise(changes):
-            assert b.from_tier == a.to_tier and b.to_tier != a.to_tier
+            assert b.from_tier == a.to_tier
+        if changes:
+            moved += 1
+            assert changes[-1].to_tier == cur.tier and cur.since == changes[-1].effective_on
+            assert all(c.direction in ("up", "down") and c.from_tier != c.to_tier for c in changes)
+        else:  # tiered once, never moved: since its first month in the bank
+            first = next(d for d in MONTH_ENDS if cur.customer_id in ids[d])
+            assert cur.since == first
+    assert moved > 0
+
+
+def test_a_change_is_published_only_for_customers_who_moved(ran: Lake) -> None:
+    tiers = _mart(ran, "tiers", MONTH_ENDS[-1]).to_pylist()
+    changed = [t for t in tiers if t["change"] != "same"]
+    assert 0 < len(changed) < len(tiers) / 4  # a month moves a few, not everyone
 
 
 @pytest.mark.db
@@ -101,7 +119,7 @@ def test_republishing_a_date_records_each_change_once(
     ).all()
     assert per_key == []
     expected = sum(
-        sum(1 for r in _mart(ran, "tiers", d).to_pylist() if r["change"] != "same")
+        sum(1 for r in _mart(ran, "tiers", d).to_pylist() if r["change"] in ("up", "down"))
         for d in MONTH_ENDS
     )
     assert count == expected

@@ -1,8 +1,8 @@
 """nightly snapshot and tier history
 
-Revision ID: 2db32705344f
+Revision ID: c7db55adc26d
 Revises: 9649ea25e137
-Create Date: 2026-11-23 11:12:15.669698+00:00
+Create Date: 2026-11-23 11:58:18.977092+00:00
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "2db32705344f"
+revision: str = "c7db55adc26d"
 down_revision: str | None = "9649ea25e137"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -28,18 +28,13 @@ def upgrade() -> None:
         sa.Column("basis_value_fen", sa.BigInteger(), nullable=False),
         sa.Column("threshold_fen", sa.BigInteger(), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.Column("since", sa.Date(), nullable=True),
+        sa.Column("since", sa.Date(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column(
             "loaded_at",
             sa.DateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.customer_id"],
-            name=op.f("fk_customer_tiers_customer_id_customers"),
         ),
         sa.PrimaryKeyConstraint("customer_id", "rule_set", name=op.f("pk_customer_tiers")),
     )
@@ -50,19 +45,12 @@ def upgrade() -> None:
         sa.Column("rule_set", sa.String(length=40), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
-        sa.Column("from_tier", sa.String(length=20), nullable=True),
+        sa.Column("from_tier", sa.String(length=20), nullable=False),
         sa.Column("to_tier", sa.String(length=20), nullable=False),
         sa.Column("direction", sa.String(length=4), nullable=False),
         sa.Column("basis_value_fen", sa.BigInteger(), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.CheckConstraint(
-            "direction IN ('new', 'up', 'down')", name=op.f("ck_tier_history_direction")
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.customer_id"],
-            name=op.f("fk_tier_history_customer_id_customers"),
-        ),
+        sa.CheckConstraint("direction IN ('up', 'down')", name=op.f("ck_tier_history_direction")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tier_history")),
         sa.UniqueConstraint(
             "customer_id", "rule_set", "effective_on", name=op.f("uq_tier_history_customer_id")
