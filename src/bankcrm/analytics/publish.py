@@ -108,7 +108,9 @@ def publish(session: Session, lake: Lake, as_of: date, rule_sets: list[str]) -> 
         f"basis_value_fen, reason FROM {r.mart('tiers')} WHERE change IN ('up', 'down') "
         "ORDER BY rule_set, customer_id"
     )
-    out.tiers, out.changes = tiering.publish_tiers(session, as_of, rule_sets, current, changes)
+    out.tiers, out.changes = tiering.publish_tiers(
+        session, as_of, rule_sets, current, changes, fresh=empty
+    )
     for rs, tier, change, n in r.db.execute(
         f"SELECT rule_set, tier, change, count(*) FROM {r.mart('tiers')} "
         "GROUP BY ALL ORDER BY rule_set, min(tier_rank), change"

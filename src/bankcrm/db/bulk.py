@@ -25,8 +25,12 @@ def upsert(
     rows: pa.Table,
     *,
     newer_only: bool = True,
+    fresh: bool = False,
 ) -> int:
-    """Insert or update by primary key."""
+    """Insert or update by primary key. `fresh`: the caller knows no row's key is stored yet (a
+    first publish), so a plain insert does — on PostgreSQL a COPY straight into the table."""
+    if fresh:
+        return insert(session, table, rows)
     key = [c.name for c in table.primary_key.columns]
     cols = rows.column_names
     updates = [c for c in cols if c not in key]
@@ -57,19 +61,18 @@ def _load(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
 
 
 def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
-    """COPY into a temporary table shaped like the target, then one INSERT … SELECT."""
-    tmp = f"_load_{table.name}"
+    """COPY straight into the target for a plain insert; for an upsert, COPY into a temporary
+    table shaped like the target, then one INSERT … SELECT … ON CONFLICT."""
     cols = _names(rows.column_names)
+    if not conflict:
+        _copy_into(session, table.name, cols, rows)
+        return int(rows.num_rows)
+    tmp = f"_load_{table.name}"
     session.execute(text(f'DROP TABLE IF EXISTS "{tmp}"'))
     session.execute(
         text(f'CREATE TEMPORARY TABLE "{tmp}" AS SELECT {cols} FROM "{table.name}" WITH NO DATA')
     )
-    raw = session.connection().connection.driver_connection
-    # pyarrow quotes every string, so the NULL marker arrives quoted: FORCE_NULL still reads it
-    copy_sql = f"COPY \"{tmp}\" ({cols}) FROM STDIN (FORMAT csv, NULL '\\N', FORCE_NULL ({cols}))"
-    with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
-        for chunk in _csv(rows):
-            copy.write(chunk)
+    _copy_into(session, tmp, cols, rows)
     session.execute(
         text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{tmp}" {conflict}')
     )
@@ -77,19 +80,21 @@ def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     return int(rows.num_rows)
 
 
+def _copy_into(session: Session, name: str, cols: str, rows: pa.Table) -> None:
+    raw = session.connection().connection.driver_connection
+    copy_sql = f'COPY "{name}" ({cols}) FROM STDIN (FORMAT csv)'
+    with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+        for chunk in _csv(rows):
+            copy.write(chunk)
+
+
 def _csv(rows: pa.Table) -> Iterator[bytes]:
-    """CSV chunks for COPY. pyarrow writes NULL as an empty quoted-or-not field, which COPY would
-    read as an empty string for text: columns with nulls get COPY's NULL marker instead."""
+    """CSV chunks for COPY: pyarrow writes NULL as an unquoted empty field and an empty string
+    as "" — exactly what COPY's CSV format reads as NULL and as ''."""
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     for batch in rows.to_batches(BATCH):
-        arrays = [
-            pc.if_else(pc.is_null(c), pa.scalar("\\N"), pc.cast(c, pa.string()))
-            if c.null_count
-            else c
-            for c in batch.columns
-        ]
         buf = io.BytesIO()
-        pacsv.write_csv(pa.RecordBatch.from_arrays(arrays, names=batch.schema.names), buf, options)
+        pacsv.write_csv(batch, buf, options)
         yield buf.getvalue()
 
 

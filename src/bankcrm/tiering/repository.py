@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -62,8 +63,12 @@ def add(session: Session, row: TierRuleSet) -> None:
     session.flush()
 
 
-def upsert_current(session: Session, rows: pa.Table) -> int:
-    return bulk.upsert(session, CustomerTier.__table__, rows)  # type: ignore[arg-type]
+def upsert_current(session: Session, rows: pa.Table, fresh: list[str]) -> int:
+    """Rows of the rule sets in `fresh` (none stored yet) go in as a plain bulk insert."""
+    table = CustomerTier.__table__
+    is_fresh = pc.is_in(rows["rule_set"], value_set=pa.array(fresh, pa.string()))
+    new, old = rows.filter(is_fresh), rows.filter(pc.invert(is_fresh))
+    return bulk.insert(session, table, new) + bulk.upsert(session, table, old)  # type: ignore[arg-type]
 
 
 def has_current(session: Session, rule_set: str) -> bool:

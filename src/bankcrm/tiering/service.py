@@ -6,6 +6,7 @@ security issue brings users, the actor is the name recorded in `created_by`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -108,13 +109,18 @@ def active_rule_sets(session: Session, on: date) -> list[RuleSetVersion]:
 
 
 def publish_tiers(
-    session: Session, as_of: date, rule_sets: list[str], current: pa.Table, changes: pa.Table
+    session: Session,
+    as_of: date,
+    rule_sets: list[str],
+    current: pa.Table,
+    changes: pa.Table,
+    fresh: Sequence[str] = (),
 ) -> tuple[int, int]:
     """The nightly's tiers of `as_of`: the current tier of every customer whose tier changed
     (never rolled back by re-running an older date) and that date's upgrades and downgrades for
     tier history (DESIGN §6), replaced as a whole so a change is recorded once however often the
-    date runs."""
-    return repo.upsert_current(session, current), repo.replace_history(
+    date runs. `fresh`: rule sets with no current tiers stored yet (loaded by plain insert)."""
+    return repo.upsert_current(session, current, list(fresh)), repo.replace_history(
         session, as_of, rule_sets, changes
     )
 
