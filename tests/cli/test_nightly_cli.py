@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from bankcrm.cli import app
 from bankcrm.config import get_settings
+from bankcrm.db.session import get_engine
 
 runner = CliRunner()
 
@@ -27,12 +28,14 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp.setenv("BANKCRM_LAKE_PATH", str(root / "lake"))
     mp.setenv("BANKCRM_DATABASE_URL", f"sqlite:///{root / 'crm.db'}")
     get_settings.cache_clear()
+    get_engine.cache_clear()  # an engine cached by an earlier test points at its own DB
     args = ["demo", "run", "--customers", "150", "--months", "2", "--seed", "5"]
     result = runner.invoke(app, [*args, "--out", str(root / "drops"), "--daily-tail", "1"])
     assert result.exit_code == 0, result.output
     yield root
     mp.undo()
     get_settings.cache_clear()
+    get_engine.cache_clear()
 
 
 def test_demo_run_ends_with_the_nightly_over_its_months(bank: Path) -> None:

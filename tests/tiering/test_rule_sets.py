@@ -179,7 +179,7 @@ def test_unknown_rule_sets_and_versions_are_not_found(db_session: Session) -> No
     with pytest.raises(NotFound, match="第 9 版"):
         service.get(db_session, "deposit_4tier", 9)
     with pytest.raises(NotFound, match="没有生效的版本"):
-        service.in_force(db_session, "deposit_4tier", date(2025, 12, 31))
+        service.in_force(db_session, "deposit_4tier", date(2019, 12, 31))
 
 
 runner = CliRunner()
