@@ -1,0 +1,235 @@
+"""Nightly benchmark: one calendar month of change-mode balances and transactions, full nightly.
+
+    uv run python bench/nightly.py --customers 100000
+    uv run python bench/nightly.py --customers 1000000 [--db postgresql] [--keep DIR]
+    uv run python bench/nightly.py --customers 100000 --engine spark
+
+Builds the demo bank (1 month, ingested into a lake) once, then in child processes (peak RSS by
+wait4), on the same lake, in the same run:
+  - nightly   every mart + tiers under the three presets + publish to the DB (SQLite, or
+              PostgreSQL with --db postgresql); wall time per step;
+  - aum+tier  the marts' AUM and tier steps alone, for maintenance_3tier (what (b) and (c) do);
+  - (a) floor DuckDB's plain scan of the same balance files (sum(balance));
+  - (b) reference: the best hand-written DuckDB SQL for the same 月日均 + tier (bench/nightly_peers);
+  - (c) peer: a straightforward pandas implementation of it.
+(b) and (c) are cross-checked equal to the marts (月日均 to the fen, tier by tier).
+Targets (issue 4) at 1M: aum+tier ≤ 1.5× (b) and ≥ 5× faster than (c); full nightly ≤ 60 s;
+peak RSS ≤ 4 GiB; about linear from 100k to 1M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+AS_OF = "2026-10-31"
+
+PREPARE = """
+import sys
+from pathlib import Path
+from bankcrm.analytics.ingest import ingest_drop
+from bankcrm.analytics.lake import Lake
+from bankcrm.demo.generator import DemoSpec, build_demo
+r = build_demo(DemoSpec(customers=int(sys.argv[2]), months=1, seed=int(sys.argv[3]), fmt="parquet"),
+               Path(sys.argv[1]) / "drops")
+rep = ingest_drop(r.drops[0], Lake(Path(sys.argv[1]) / "lake"))
+assert rep.status == "landed", rep
+"""
+
+NIGHTLY = """
+import json, sys, time, shutil
+from datetime import date, datetime, UTC
+from pathlib import Path
+from bankcrm.analytics import nightly, publish
+from bankcrm.analytics.lake import Lake
+from bankcrm.config import Settings
+from bankcrm.db import migrate
+from bankcrm.db.session import make_engine, unit_of_work
+from bankcrm.tiering import service
+lake, db_url, engine_name, which = Lake(Path(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+shutil.rmtree(lake.root / "marts", ignore_errors=True)
+settings = Settings(engine=engine_name)
+names = ["maintenance_3tier"] if which == "aum_tier" else list(service.PRESETS)
+sets = [service.RuleSetVersion(service.parse_toml(service.preset_toml(n)), 1, datetime.now(UTC), "bench")
+        for n in names]
+as_of = date.fromisoformat(sys.argv[5])
+t0 = time.perf_counter()
+out = nightly.run(as_of, sets, lake=lake, settings=settings)
+steps = dict(out.steps)
+if which == "full":
+    db = make_engine(db_url)
+    migrate.upgrade(db)
+    t = time.perf_counter()
+    with unit_of_work(db) as session:
+        publish.publish(session, lake, as_of, names)
+    steps["发布到运营库"] = time.perf_counter() - t
+steps["total"] = time.perf_counter() - t0
+print(json.dumps(steps))
+"""
+
+PEER = """
+import json, sys, time
+from datetime import date
+from pathlib import Path
+sys.path.insert(0, "bench")
+import nightly_peers as peers
+lake, as_of, which = Path(sys.argv[1]), date.fromisoformat(sys.argv[2]), sys.argv[3]
+t = time.perf_counter()
+if which == "floor":
+    result = peers.io_floor(lake, as_of)
+    seconds = time.perf_counter() - t
+    print(json.dumps({"seconds": seconds, "sum_fen": int(result)}))
+else:
+    df = peers.reference_sql(lake, as_of) if which == "reference" else peers.pandas_peer(lake, as_of)
+    seconds = time.perf_counter() - t
+    df.to_parquet(sys.argv[4])
+    print(json.dumps({"seconds": seconds, "rows": len(df)}))
+"""
+
+
+def measured(code: str, *args: str) -> tuple[float, int, dict[str, float]]:
+    """Run `code` in a child Python; wall seconds, peak RSS bytes (self + children), its JSON."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        raise SystemExit(f"child failed ({status}): {out[-2000:]}")
+    return wall, usage.ru_maxrss * 1024, json.loads(out.strip().splitlines()[-1])
+
+
+def db_url(kind: str, work: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{work / 'bench.db'}"
+    url = (
+        subprocess.run(["bash", "scripts/pg-up.sh"], check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "bankcrm_bench" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "bankcrm_bench"'))
+    return base.set(database="bankcrm_bench").render_as_string(hide_password=False)
+
+
+def cross_check(lake: Path, peer_file: Path, label: str) -> None:
+    """The peer's 月日均 and tier equal the marts' for every customer."""
+    import duckdb
+
+    marts = lake / "marts"
+    sql = f"""
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE p.month_avg_fen IS DISTINCT FROM m.month_avg_fen) AS avg_diff,
+               count(*) FILTER (WHERE p.tier IS DISTINCT FROM t.tier) AS tier_diff
+        FROM read_parquet('{peer_file}') p
+        FULL JOIN read_parquet('{marts}/aum_monthly/as_of={AS_OF}/*.parquet') m USING (customer_id)
+        LEFT JOIN (SELECT * FROM read_parquet('{marts}/tiers/as_of={AS_OF}/*.parquet')
+                   WHERE rule_set = 'maintenance_3tier') t USING (customer_id)
+    """
+    n, avg_diff, tier_diff = duckdb.sql(sql).fetchall()[0]
+    if avg_diff or tier_diff:
+        raise SystemExit(
+            f"{label} differs from the marts: {avg_diff} 月日均, {tier_diff} tiers of {n}"
+        )
+    print(f"  {label}: equal to the marts on all {n:,} customers (月日均 to the fen, tier)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    parser.add_argument("--keep", type=Path, help="build the lake here and keep (reuse) it")
+    parser.add_argument("--skip-pandas", action="store_true", help="leave out (c)")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bankcrm-bench-nightly-"))
+    lake = work / "lake"
+    try:
+        if not (lake / "raw" / "balances").is_dir():
+            t0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", PREPARE, str(work), str(args.customers), str(args.seed)],
+                check=True,
+            )
+            print(f"built and ingested the demo month in {time.perf_counter() - t0:.0f} s")
+        import duckdb
+
+        balance_rows = duckdb.sql(
+            f"SELECT count(*) FROM read_parquet('{lake}/raw/balances/*/*.parquet')"
+        ).fetchall()[0][0]
+        url = db_url(args.db, work)
+        if args.db == "sqlite":
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        figures: dict[str, object] = {"customers": args.customers, "balance_rows": balance_rows}
+        wall, rss, steps = measured(NIGHTLY, str(lake), url, args.engine, "aum_tier", AS_OF)
+        aum_tier = steps["AUM"] + steps["分层"]
+        figures["aum_tier_s"] = round(aum_tier, 2)
+        wall, rss, steps = measured(NIGHTLY, str(lake), url, args.engine, "full", AS_OF)
+        figures |= {
+            "nightly_steps_s": {k: round(v, 2) for k, v in steps.items()},
+            "nightly_wall_s": round(wall, 1),
+            "nightly_peak_rss_mib": round(rss / 2**20),
+        }
+        _w, _rss, floor = measured(PEER, str(lake), AS_OF, "floor")
+        figures["floor_s"] = round(floor["seconds"], 2)
+        ref_file, pandas_file = work / "reference.parquet", work / "pandas.parquet"
+        _w, ref_rss, ref = measured(PEER, str(lake), AS_OF, "reference", str(ref_file))
+        figures |= {
+            "reference_s": round(ref["seconds"], 2),
+            "reference_peak_rss_mib": round(ref_rss / 2**20),
+        }
+        if not args.skip_pandas:
+            _w, pd_rss, pdp = measured(PEER, str(lake), AS_OF, "pandas", str(pandas_file))
+            figures |= {
+                "pandas_s": round(pdp["seconds"], 2),
+                "pandas_peak_rss_mib": round(pd_rss / 2**20),
+            }
+        # the full run left the marts of AS_OF in the lake: check the peers against them
+        cross_check(lake, ref_file, "(b) reference SQL")
+        if not args.skip_pandas:
+            cross_check(lake, pandas_file, "(c) pandas peer")
+        figures["ratio_aum_tier_to_reference"] = round(aum_tier / ref["seconds"], 2)
+        if not args.skip_pandas:
+            figures["pandas_over_aum_tier"] = round(pdp["seconds"] / aum_tier, 1)
+        figures["engine"], figures["db"] = args.engine, args.db
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+        print(
+            f"\nnightly {args.customers:,} customers, {balance_rows:,} balance rows ({args.engine}, {args.db})\n"
+            f"  full nightly {figures['nightly_wall_s']} s wall (steps {figures['nightly_steps_s']}), "
+            f"peak RSS {figures['nightly_peak_rss_mib']:,} MiB\n"
+            f"  aum+tier {aum_tier:.2f} s; (a) floor {floor['seconds']:.2f} s; (b) reference {ref['seconds']:.2f} s "
+            f"→ ratio {figures['ratio_aum_tier_to_reference']} (target ≤ 1.5)"
+            + (
+                f"; (c) pandas {pdp['seconds']:.2f} s → {figures['pandas_over_aum_tier']}× slower (target ≥ 5)"
+                if not args.skip_pandas
+                else ""
+            )
+        )
+        out = Path("bench/out")
+        out.mkdir(parents=True, exist_ok=True)
+        name = f"nightly-{args.customers}-{args.engine}-{args.db}.json"
+        (out / name).write_text(json.dumps(figures, ensure_ascii=False, indent=1), "utf-8")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
