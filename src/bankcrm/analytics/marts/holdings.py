@@ -13,19 +13,13 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from bankcrm.analytics.ingest.contract import PRODUCT_CATEGORIES
 from bankcrm.analytics.marts.common import day_number, days, fen, left
 from bankcrm.tiering.schemas import CARD_LEVELS
 
-ACCOUNT_CATEGORIES = (
-    "deposit_demand",
-    "deposit_time",
-    "wealth",
-    "fund",
-    "insurance",
-    "bond",
-    "metal",
-    "custody",
-)
+# the product categories an asset account can have (loans and cards are counted from their own
+# extracts; e_banking from the customer's flag)
+ACCOUNT_CATEGORIES = PRODUCT_CATEGORIES[: PRODUCT_CATEGORIES.index("custody") + 1]
 HELD_CARD_STATUS = ("active", "frozen")
 
 
