@@ -124,3 +124,23 @@ def test_tiers_export_refuses_clearly(bank: Path, args: list[str], message: str)
     result = runner.invoke(app, ["tiers", "export", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_nightly_on_an_empty_lake_says_what_to_do_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANKCRM_LAKE_PATH", str(tmp_path / "lake"))
+    monkeypatch.setenv("BANKCRM_DATABASE_URL", f"sqlite:///{tmp_path / 'crm.db'}")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        result = runner.invoke(app, ["nightly"])
+        assert result.exit_code == 2
+        assert "bankcrm ingest" in result.output
+        result = runner.invoke(app, ["nightly", "--as-of", "2026-10-31"])
+        assert result.exit_code == 1
+        assert "bankcrm db upgrade" in result.output
+        assert not (tmp_path / "lake" / "marts").exists()
+    finally:
+        get_settings.cache_clear()
+        get_engine.cache_clear()

@@ -10,7 +10,8 @@ from datetime import date
 from bankcrm.analytics import nightly, publish
 from bankcrm.analytics.lake import Lake
 from bankcrm.config import Settings, get_settings
-from bankcrm.db.session import unit_of_work
+from bankcrm.db import migrate
+from bankcrm.db.session import get_engine, unit_of_work
 from bankcrm.tiering import service as tiering
 
 
@@ -29,6 +30,7 @@ def run_nightly(
 ) -> NightlyRun:
     """Compute every mart of `as_of` under the rule sets in force that day, then publish them."""
     settings = settings or get_settings()
+    migrate.require_current(get_engine())
     with unit_of_work() as session:
         rule_sets = tiering.active_rule_sets(session, as_of)
     outcome = nightly.run(as_of, rule_sets, lake=lake, settings=settings, progress=progress)

@@ -92,6 +92,12 @@ def cutoff(lake: Lake, as_of: date) -> date:
     return later[0] if later else as_of
 
 
+def raw_files(lake: Lake, table: str, until: date) -> list[Path]:
+    """A table's Parquet files of every extract date up to `until` (the cutoff), oldest first."""
+    dates = [d for d in lake.dates(table) if d <= until]
+    return [f for d in dates for f in sorted(lake.raw_dir(table, d).glob("*.parquet"))]
+
+
 class Inputs:
     """The raw tables as the marts of one date see them: the newest version of each key
     (deduplicated only when more than one extract date is read) among the extracts up to D.
@@ -106,12 +112,8 @@ class Inputs:
         self.engine, self.lake, self.as_of = engine, lake, as_of
         self.cutoff = cutoff(lake, as_of)
 
-    def files(self, table: str) -> list[Path]:
-        dates = [d for d in self.lake.dates(table) if d <= self.cutoff]
-        return [f for d in dates for f in sorted(self.lake.raw_dir(table, d).glob("*.parquet"))]
-
     def table(self, table: str) -> ir.Table | None:
-        files = self.files(table)
+        files = raw_files(self.lake, table, self.cutoff)
         if not files:
             return None
         raw = self.engine.read(files, base=self.lake.root / lakes.RAW / table)

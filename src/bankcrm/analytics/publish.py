@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bankcrm.analytics.ingest.rules import lit
 from bankcrm.analytics.lake import Lake
-from bankcrm.analytics.nightly import KEYS, cutoff, mart_dir
+from bankcrm.analytics.nightly import KEYS, cutoff, mart_dir, raw_files
 from bankcrm.customers import service as customers
 from bankcrm.orgs import service as orgs
 from bankcrm.products import service as products
@@ -44,12 +44,7 @@ class _Reader:
 
     def raw(self, table: str) -> str:
         """SQL for the newest version of each key among extracts up to the cutoff."""
-        files = [
-            str(f)
-            for d in self.lake.dates(table)
-            if d <= self.until
-            for f in sorted(self.lake.raw_dir(table, d).glob("*.parquet"))
-        ]
+        files = [str(f) for f in raw_files(self.lake, table, self.until)]
         if not files:
             raise ValueError(f"数据湖中没有 {self.as_of} 及以前的 {table}")
         src = "read_parquet([" + ", ".join(lit(f) for f in files) + "], hive_partitioning = true)"

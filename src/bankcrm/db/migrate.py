@@ -42,3 +42,12 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database that is not migrated to head (a clear message, not a
+    'no such table' from deep inside a job)."""
+    from bankcrm.errors import Conflict
+
+    if current_revision(engine) != head_revision():
+        raise Conflict("运营库尚未初始化或不是最新版本：请先运行 bankcrm db upgrade")
