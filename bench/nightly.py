@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import ingest  # bench/ingest.py: the child-process runner both benchmarks share
 
 AS_OF = "2026-10-31"
 
@@ -95,15 +96,9 @@ else:
 
 
 def measured(code: str, *args: str) -> tuple[float, int, dict[str, float]]:
-    """Run `code` in a child Python; wall seconds, peak RSS bytes (self + children), its JSON."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out = proc.stdout.read() if proc.stdout else ""
-    if status != 0:
-        raise SystemExit(f"child failed ({status}): {out[-2000:]}")
-    return wall, usage.ru_maxrss * 1024, json.loads(out.strip().splitlines()[-1])
+    """`ingest.measured` (wall seconds, peak RSS bytes) with the child's last line as JSON."""
+    wall, rss, out = ingest.measured(code, *args)
+    return wall, rss, json.loads(out.strip().splitlines()[-1])
 
 
 def db_url(kind: str, work: Path) -> str:

@@ -60,6 +60,10 @@ def mart_dir(lake: Lake, table: str, as_of: date) -> Path:
     return lake.root / MARTS / table / f"{PARTITION}={as_of.isoformat()}"
 
 
+def mart_files(lake: Lake, table: str, as_of: date) -> list[Path]:
+    return sorted(mart_dir(lake, table, as_of).glob("*.parquet"))
+
+
 def mart_dates(lake: Lake, table: str) -> list[date]:
     base = lake.root / MARTS / table
     if not base.is_dir():
@@ -260,9 +264,9 @@ def monthly_history(engine: backend.Engine, lake: Lake, start: date) -> tuple[ir
             per_month[d.replace(day=1)] = d
     chosen = sorted(per_month.values())
     year_days = sum(d.day for d in chosen if d.year == start.year)
-    files = [f for d in chosen for f in sorted(mart_dir(lake, "aum_monthly", d).glob("*.parquet"))]
+    files = [f for d in chosen for f in mart_files(lake, "aum_monthly", d)]
     if not files:
-        return _empty(engine, MONTHLY_SCHEMA), 0
+        return _empty(MONTHLY_SCHEMA), 0
     t = engine.read(files, base=lake.root / MARTS / "aum_monthly")
     return t.select(*MONTHLY_SCHEMA.names), year_days
 
@@ -270,9 +274,8 @@ def monthly_history(engine: backend.Engine, lake: Lake, start: date) -> tuple[ir
 def previous_tiers(engine: backend.Engine, lake: Lake, as_of: date) -> ir.Table:
     earlier = [d for d in mart_dates(lake, "tiers") if d < as_of]
     if not earlier:
-        return _empty(engine, PREVIOUS_TIER_SCHEMA)
-    folder = mart_dir(lake, "tiers", earlier[-1])
-    t = engine.read(sorted(folder.glob("*.parquet")), base=folder)
+        return _empty(PREVIOUS_TIER_SCHEMA)
+    t = engine.read(mart_files(lake, "tiers", earlier[-1]), base=lake.root / MARTS / "tiers")
     return t.select(*PREVIOUS_TIER_SCHEMA.names)
 
 
@@ -329,9 +332,10 @@ TXN_SCHEMA = ibis.schema(
 )
 
 
-def _empty(engine: backend.Engine, schema: ibis.Schema) -> ir.Table:
+def _empty(schema: ibis.Schema) -> ir.Table:
+    """An empty table of `schema`: a missing optional input or no earlier marts yet."""
     return ibis.memtable(schema.to_pyarrow().empty_table())
 
 
 def _or_empty(t: ir.Table | None, schema: ibis.Schema) -> ir.Table:
-    return t if t is not None else ibis.memtable(schema.to_pyarrow().empty_table())
+    return t if t is not None else _empty(schema)

@@ -14,9 +14,9 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
-from bankcrm.analytics.ingest.rules import lit
+from bankcrm.analytics.ingest.rules import lit, parquet_source
 from bankcrm.analytics.lake import Lake
-from bankcrm.analytics.nightly import KEYS, cutoff, mart_dir, raw_files
+from bankcrm.analytics.nightly import KEYS, cutoff, mart_files, raw_files
 from bankcrm.customers import service as customers
 from bankcrm.orgs import service as orgs
 from bankcrm.products import service as products
@@ -44,18 +44,18 @@ class _Reader:
 
     def raw(self, table: str) -> str:
         """SQL for the newest version of each key among extracts up to the cutoff."""
-        files = [str(f) for f in raw_files(self.lake, table, self.until)]
+        files = raw_files(self.lake, table, self.until)
         if not files:
             raise ValueError(f"数据湖中没有 {self.as_of} 及以前的 {table}")
-        src = "read_parquet([" + ", ".join(lit(f) for f in files) + "], hive_partitioning = true)"
+        src = parquet_source(files, hive=True)
         key = ", ".join(KEYS[table])
         return f"(SELECT * EXCLUDE (extract_date) FROM {src} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY extract_date DESC) = 1)"
 
     def mart(self, table: str) -> str:
-        files = sorted(mart_dir(self.lake, table, self.as_of).glob("*.parquet"))
+        files = mart_files(self.lake, table, self.as_of)
         if not files:
             raise ValueError(f"{self.as_of} 的 {table} 尚未计算：请先运行 bankcrm nightly")
-        return "read_parquet([" + ", ".join(lit(str(f)) for f in files) + "])"
+        return parquet_source(files)
 
     def arrow(self, sql: str) -> pa.Table:
         return self.db.sql(sql).to_arrow_table()

@@ -13,9 +13,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bankcrm.analytics.ingest.rules import lit
+from bankcrm.analytics.ingest.rules import lit, parquet_source
 from bankcrm.analytics.lake import Lake
-from bankcrm.analytics.nightly import mart_dates, mart_dir
+from bankcrm.analytics.nightly import mart_dates, mart_files
 from bankcrm.errors import InvalidInput, NotFound
 
 FORMATS = (".csv", ".parquet", ".xlsx")
@@ -40,8 +40,8 @@ def tier_list(lake: Lake, as_of: date | None = None, rule_set: str | None = None
     if on not in dates:
         shown = "、".join(d.isoformat() for d in dates[-5:])
         raise NotFound(f"{on} 没有分层结果（最近的日期：{shown}）")
-    tiers = _files(mart_dir(lake, "tiers", on))
-    monthly = _files(mart_dir(lake, "aum_monthly", on))
+    tiers = parquet_source(mart_files(lake, "tiers", on))
+    monthly = parquet_source(mart_files(lake, "aum_monthly", on))
     where = f"WHERE t.rule_set = {lit(rule_set)}" if rule_set else ""
     sql = f"""
         SELECT t.customer_id, t.rule_set, t.tier, t.basis,
@@ -82,11 +82,6 @@ def _money_as_decimal(t: pa.Table) -> pa.Table:
         i = t.schema.get_field_index(name)
         t = t.set_column(i, name, t[name].cast(money))
     return t
-
-
-def _files(folder: Path) -> str:
-    files = sorted(folder.glob("*.parquet"))
-    return "read_parquet([" + ", ".join(lit(str(f)) for f in files) + "])"
 
 
 def _csv(table: pa.Table, out: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -40,6 +41,14 @@ def q(name: str) -> str:
 
 def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def parquet_source(files: list[Path], *, hive: bool = False) -> str:
+    """DuckDB SQL reading these Parquet files as one table (`key=value` folders as columns)."""
+    listed = "[" + ", ".join(lit(str(f)) for f in files) + "]"
+    return (
+        f"read_parquet({listed}, hive_partitioning = true)" if hive else f"read_parquet({listed})"
+    )
 
 
 def raw(name: str) -> str:
