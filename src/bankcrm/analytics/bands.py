@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import duckdb
 
-from bankcrm.analytics.ingest.rules import lit
+from bankcrm.analytics.ingest.rules import lit, parquet_source
 from bankcrm.analytics.lake import Lake
 
 BANDS: tuple[tuple[str, Decimal], ...] = (
@@ -38,8 +38,9 @@ def _files(lake: Lake, table: str, on: date, *, latest_only: bool) -> str:
     if not dates:
         raise ValueError(f"数据湖中没有 {on} 及以前的 {table}")
     chosen = dates[-1:] if latest_only else dates
-    files = [str(f) for d in chosen for f in sorted(lake.raw_dir(table, d).glob("*.parquet"))]
-    return "[" + ", ".join(lit(f) for f in files) + "]"
+    return parquet_source(
+        [f for d in chosen for f in sorted(lake.raw_dir(table, d).glob("*.parquet"))]
+    )
 
 
 def aum_bands(lake: Lake, on: date) -> list[Band]:
@@ -50,13 +51,13 @@ def aum_bands(lake: Lake, on: date) -> list[Band]:
     )
     sql = f"""
         WITH customers AS (
-            SELECT customer_id FROM read_parquet({_files(lake, "customers", on, latest_only=True)})
+            SELECT customer_id FROM {_files(lake, "customers", on, latest_only=True)}
         ), accounts AS (
             SELECT account_id, customer_id, closed_on
-            FROM read_parquet({_files(lake, "accounts", on, latest_only=True)})
+            FROM {_files(lake, "accounts", on, latest_only=True)}
         ), last_balance AS (
             SELECT account_id, arg_max(balance, as_of) AS balance
-            FROM read_parquet({_files(lake, "balances", on, latest_only=False)})
+            FROM {_files(lake, "balances", on, latest_only=False)}
             WHERE as_of <= {day} GROUP BY account_id
         ), per_customer AS (
             SELECT c.customer_id,
