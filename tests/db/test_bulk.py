@@ -1,19 +1,33 @@
 """Bulk loads (the nightly publish path) on SQLite and PostgreSQL: NULL stays NULL, '' stays '',
-dates and Chinese text round-trip, an upsert updates and never rolls a newer row back."""
+dates, booleans and Chinese text round-trip, an upsert updates and never rolls a newer row back —
+on SQLite both through executemany and through the staged (ADBC + attach) load."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
+from pathlib import Path
 
+import psycopg
 import pyarrow as pa
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 from bankcrm.db import bulk
 from bankcrm.orgs.models import OrgUnit, Staff
+from bankcrm.products.models import Product
 
 pytestmark = pytest.mark.db
+REFUSED = (sqlite3.IntegrityError, psycopg.errors.IntegrityError)  # bulk talks to the driver
+
+
+@pytest.fixture(autouse=True, params=["direct", "staged"])
+def load_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every load of the test goes the small-load way, or (SQLite) through the staged load."""
+    if request.param == "staged":
+        monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 0)
+    return str(request.param)
 
 
 def _staff(phone: list[str | None], joined: list[date | None], on: date, name: str) -> pa.Table:
@@ -78,3 +92,94 @@ def test_a_fresh_load_keeps_empty_text_apart_from_null(db_session: Session) -> N
     assert got["S0"].phone == "" and got["S1"].phone is None
     assert got["S0"].joined_on == date(2024, 2, 29) and got["S1"].joined_on is None
     assert db_session.scalar(select(OrgUnit.name)) == ""
+
+
+def test_booleans_round_trip(db_session: Session) -> None:
+    rows = pa.table(
+        {
+            "product_code": ["P1", "P2"],
+            "name": ["定期一年", "理财"],
+            "category": ["deposit_time", "wealth"],
+            "active": [True, False],
+            "as_of": [date(2026, 10, 31)] * 2,
+        }
+    )
+    bulk.upsert(db_session, Product.__table__, rows, fresh=True)  # type: ignore[arg-type]
+    got = {p.product_code: p.active for p in db_session.scalars(select(Product))}
+    assert got == {"P1": True, "P2": False}
+
+
+def test_a_rolled_back_staged_load_leaves_nothing_and_its_scratch_file_goes(
+    db_engine: Engine, load_path: str
+) -> None:
+    rows = pa.table(
+        {
+            "org_id": [f"O{i}" for i in range(50)],
+            "parent_id": pa.array([None] * 50, pa.string()),
+            "name": ["网点"] * 50,
+            "level": ["outlet"] * 50,
+            "as_of": [date(2026, 10, 31)] * 50,
+        }
+    )
+    with db_engine.connect() as conn:
+        session = Session(bind=conn)
+        bulk.insert(session, OrgUnit.__table__, rows)  # type: ignore[arg-type]
+        assert len(session.scalars(select(OrgUnit.org_id)).all()) == 50
+        attached = _scratch_files(conn)
+        session.rollback()
+        session.close()
+    with db_engine.connect() as conn:
+        assert conn.scalar(select(OrgUnit.org_id).limit(1)) is None
+        assert _scratch_files(conn) == []
+    if db_engine.dialect.name == "sqlite" and load_path == "staged":
+        assert len(attached) == 1 and not any(f.exists() for f in attached)
+    else:
+        assert attached == []
+
+
+def _scratch_files(conn: object) -> list[Path]:
+    raw = conn.connection.driver_connection  # type: ignore[attr-defined]
+    if raw.__class__.__module__ != "sqlite3":
+        return []
+    return [
+        Path(file)
+        for _seq, name, file in raw.execute("PRAGMA database_list").fetchall()
+        if name.startswith(bulk.STAGE_PREFIX)
+    ]
+
+
+def test_a_load_into_an_empty_table_keeps_its_keys_indexes_and_foreign_keys(
+    db_session: Session,
+) -> None:
+    """PostgreSQL drops them for the load and builds them again; the schema ends as it began
+    and a row that breaks a foreign key is still refused."""
+    conn = db_session.connection()
+
+    def schema() -> tuple[object, ...]:
+        i = inspect(conn)
+        return (
+            i.get_pk_constraint("staff"),
+            i.get_foreign_keys("staff"),
+            sorted(i.get_indexes("staff"), key=lambda x: str(x["name"])),
+            i.get_pk_constraint("org_units"),
+        )
+
+    before = schema()
+    org = pa.table(
+        {
+            "org_id": ["O1"],
+            "parent_id": pa.array([None], pa.string()),
+            "name": ["苏州分行"],
+            "level": ["branch"],
+            "as_of": [date(2026, 10, 31)],
+        }
+    )
+    bulk.insert(db_session, OrgUnit.__table__, org)  # type: ignore[arg-type]
+    rows = _staff(["1"] * 3, [None] * 3, date(2026, 10, 31), "张三")
+    bulk.insert(db_session, Staff.__table__, rows)  # type: ignore[arg-type]
+    assert schema() == before
+    orphan = _staff(["1"], [None], date(2026, 10, 31), "孤儿").set_column(
+        2, "org_id", pa.array(["NOPE"])
+    )
+    with pytest.raises(REFUSED), db_session.begin_nested():
+        bulk.insert(db_session, Staff.__table__, orphan.set_column(0, "staff_id", pa.array(["X"])))

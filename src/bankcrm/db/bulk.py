@@ -1,22 +1,40 @@
-"""Bulk loads for the nightly publish: PostgreSQL COPY, SQLite executemany — never row-by-row ORM.
+"""Bulk loads for the nightly publish: PostgreSQL COPY, SQLite through a staged Arrow load —
+never row-by-row ORM.
 
 Rows arrive as a pyarrow table whose column names are the target's. `upsert` inserts or updates
 by primary key; with `newer_only`, a row replaces a stored one only if its `as_of` is not older
 (re-running an old date never rolls a newer snapshot back).
+
+SQLite, large loads: ADBC's SQLite driver writes the Arrow columns into a scratch database file
+in C; the session's own connection attaches that file and copies the rows with one
+INSERT … SELECT inside its transaction, so the load commits or rolls back with everything else.
+Handing sqlite3 a Python tuple per row instead cost about as much again as the insert itself
+(1M wide customer rows: 33 s against 7 s staged). An attached file cannot be detached inside a
+transaction: the pool detaches and deletes it when the connection is checked back in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import shutil
+import sqlite3
+import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Table, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 BATCH = 50_000
+STAGE_MIN_ROWS = 10_000  # below this, executemany is as fast as staging
+STAGE_PREFIX = "bankcrm_stage_"
 
 
 def upsert(
@@ -52,12 +70,58 @@ def _load(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     cols = _names(rows.column_names)
     if session.get_bind().dialect.name == "postgresql":
         return _copy(session, table, rows, conflict)
+    raw: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
+    if rows.num_rows >= STAGE_MIN_ROWS and _free_attach_slot(raw):
+        source = f"{_stage(raw, rows)}.rows"
+        # WHERE true: SQLite reads an ON CONFLICT after a bare FROM as a join constraint
+        raw.execute(
+            f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {source} WHERE true {conflict}'
+        )
+        return int(rows.num_rows)
     marks = ", ".join("?" for _ in rows.column_names)
     sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks}) {conflict}'
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = raw.cursor()
     for batch in _tuples(rows):
         cursor.executemany(sql, batch)
     return int(rows.num_rows)
+
+
+def _stage(raw: sqlite3.Connection, rows: pa.Table) -> str:
+    """Write `rows` into a new scratch database (table `rows`) and attach it; its schema name."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    folder = Path(tempfile.mkdtemp(prefix="bankcrm-stage-"))
+    path = folder / "stage.db"
+    try:
+        with adbc.connect(str(path)) as stage, stage.cursor() as cur:
+            cur.execute("PRAGMA journal_mode=OFF")  # a scratch file: nothing to recover
+            cur.adbc_ingest("rows", rows, mode="create")
+            stage.commit()
+        name = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
+        raw.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return name
+
+
+def _free_attach_slot(raw: sqlite3.Connection) -> bool:
+    """One more database may be attached (main and temp do not count against the limit)."""
+    names = [row[1] for row in raw.execute("PRAGMA database_list").fetchall()]
+    attached = len([n for n in names if n not in ("main", "temp")])
+    return attached < raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)
+
+
+@event.listens_for(Pool, "checkin")
+def _detach_stages(dbapi_connection: Any, _record: Any) -> None:
+    """Scratch databases leave with the transaction that used them (detach needs it ended)."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    with contextlib.suppress(sqlite3.Error):
+        for _seq, name, file in dbapi_connection.execute("PRAGMA database_list").fetchall():
+            if name.startswith(STAGE_PREFIX):
+                dbapi_connection.execute(f"DETACH DATABASE {name}")
+                shutil.rmtree(Path(file).parent, ignore_errors=True)
 
 
 def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
@@ -65,7 +129,8 @@ def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     table shaped like the target, then one INSERT … SELECT … ON CONFLICT."""
     cols = _names(rows.column_names)
     if not conflict:
-        _copy_into(session, table.name, cols, rows)
+        with _rebuilt_after_load(session, table.name):
+            _copy_into(session, table.name, cols, rows)
         return int(rows.num_rows)
     tmp = f"_load_{table.name}"
     session.execute(text(f'DROP TABLE IF EXISTS "{tmp}"'))
@@ -78,6 +143,44 @@ def _copy(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     )
     session.execute(text(f'DROP TABLE "{tmp}"'))
     return int(rows.num_rows)
+
+
+@contextlib.contextmanager
+def _rebuilt_after_load(session: Session, name: str) -> Iterator[None]:
+    """Loading into an empty PostgreSQL table: its indexes, keys and foreign keys go before the
+    COPY and come back after it, in the same transaction — one sort per index instead of a B-tree
+    insert per row, one validating join instead of a trigger per row. At 1M customers the COPY
+    took 23 s with them in place and 7 s without. Keys other tables reference stay."""
+    if session.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first() is not None:
+        yield
+        return
+    constraints = session.execute(
+        text(
+            "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.conrelid = CAST(:t AS regclass) AND c.contype IN ('p', 'u', 'f') "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' "
+            "AND r.confrelid = c.conrelid AND r.conindid = c.conindid AND c.contype <> 'f') "
+            "ORDER BY c.conname"
+        ),
+        {"t": name},
+    ).all()
+    indexes = session.execute(
+        text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = :t "
+            "AND i.schemaname = current_schema() AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = CAST(i.indexname AS regclass))"
+        ),
+        {"t": name},
+    ).all()
+    for con, _definition in constraints:
+        session.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{con}"'))
+    for index, _definition in indexes:
+        session.execute(text(f'DROP INDEX "{index}"'))
+    yield
+    for _index, definition in indexes:
+        session.execute(text(definition))
+    for con, definition in constraints:
+        session.execute(text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{con}" {definition}'))
 
 
 def _copy_into(session: Session, name: str, cols: str, rows: pa.Table) -> None:
