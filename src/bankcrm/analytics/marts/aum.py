@@ -61,7 +61,9 @@ def account_spans(
     )
     month = upto.filter(upto.as_of >= start).select("account_id", "as_of", "balance")
     rows = month.union(carry_in).join(acct, "account_id")
-    rows = rows.select("ck", "cls", "cut", "ak", day=days(rows.as_of), balance_fen=fen(rows.balance))
+    rows = rows.select(
+        "ck", "cls", "cut", "ak", day=days(rows.as_of), balance_fen=fen(rows.balance)
+    )
     w = ibis.window(group_by="ak", order_by="day")
     rows = rows.mutate(next_day=rows.day.lead().over(w))
     first_day = ibis.greatest(rows.day, day_number(start))
@@ -78,9 +80,9 @@ def account_spans(
 
 
 def _class_index(asset_class: ir.StringValue) -> ir.IntegerValue:
-    return ibis.cases(
-        *((asset_class == c, i) for i, c in enumerate(ASSET_CLASSES)), else_=-1
-    ).cast("int8")
+    return ibis.cases(*((asset_class == c, i) for i, c in enumerate(ASSET_CLASSES)), else_=-1).cast(
+        "int8"
+    )
 
 
 def keyed_customers(customers: ir.Table, *, integer_keys: bool = True) -> ir.Table:

@@ -44,19 +44,25 @@ def holdings(
     """One row per customer: counts by category, key products held, loans, cards, maturities.
     The amount maturing is each held account's last balance on or before as_of."""
     a = held_accounts(accounts, products, as_of=as_of)
-    b = balances.filter(balances.as_of <= as_of)
+
+    def maturing(t: ir.Table) -> ir.BooleanValue:
+        return t.maturity_date.notnull() & (t.maturity_date >= as_of)
+
+    def soon(t: ir.Table) -> ir.BooleanValue:
+        return maturing(t) & (days(t.maturity_date) <= day_number(as_of) + 30)
+
+    # balances only of the accounts maturing soon: a small join side instead of a last-balance
+    # aggregation over every account's rows
+    b = balances.filter(balances.as_of <= as_of).semi_join(
+        a.filter(soon(a)).select("account_id"), "account_id"
+    )
     on_day = b.group_by("account_id").agg(balance_fen=fen(b.balance.argmax(b.as_of)))
     a = a.pipe(left, on_day, "account_id")
-    maturing = a.maturity_date.notnull() & (a.maturity_date >= as_of)
     acc = a.group_by("customer_id").agg(
         **{f"n_{c}": a.count(where=a.category == c) for c in ACCOUNT_CATEGORIES},
-        next_maturity_date=a.maturity_date.min(where=maturing),
-        maturing_30d_count=a.count(
-            where=maturing & (days(a.maturity_date) <= day_number(as_of) + 30)
-        ),
-        maturing_30d_fen=a.balance_fen.sum(
-            where=maturing & (days(a.maturity_date) <= day_number(as_of) + 30)
-        ),
+        next_maturity_date=a.maturity_date.min(where=maturing(a)),
+        maturing_30d_count=a.count(where=soon(a)),
+        maturing_30d_fen=a.balance_fen.sum(where=soon(a)),
     )
     ln = loans.filter(loans.status.isnull() | (loans.status != "closed"))
     ln = ln.group_by("customer_id").agg(
