@@ -200,15 +200,15 @@ def _compute(
             ),
         )
         save("aum_daily", aum.aum_daily(monthly))
-        outcome.customers = int(engine.execute(monthly.count()))
+        outcome.customers = engine.count(monthly)
     with _step(outcome, "持有产品", progress):
         held = save(
             "holdings",
             holdings.holdings(
                 accounts,
                 inputs.required("products"),
-                _or_empty(inputs.table("loans"), LOAN_SCHEMA),
-                _or_empty(inputs.table("cards"), CARD_SCHEMA),
+                _or_empty(engine, inputs.table("loans"), LOAN_SCHEMA),
+                _or_empty(engine, inputs.table("cards"), CARD_SCHEMA),
                 customers,
                 balances,
                 as_of=as_of,
@@ -222,7 +222,7 @@ def _compute(
                 monthly,
                 history,
                 held,
-                _or_empty(inputs.table("transactions"), TXN_SCHEMA),
+                _or_empty(engine, inputs.table("transactions"), TXN_SCHEMA),
                 inputs.table("digital_events"),
                 as_of=as_of,
                 own_bank=settings.own_bank_code,
@@ -266,7 +266,7 @@ def monthly_history(engine: backend.Engine, lake: Lake, start: date) -> tuple[ir
     year_days = sum(d.day for d in chosen if d.year == start.year)
     files = [f for d in chosen for f in mart_files(lake, "aum_monthly", d)]
     if not files:
-        return _empty(MONTHLY_SCHEMA), 0
+        return engine.empty(MONTHLY_SCHEMA), 0
     t = engine.read(files, base=lake.root / MARTS / "aum_monthly")
     return t.select(*MONTHLY_SCHEMA.names), year_days
 
@@ -274,7 +274,7 @@ def monthly_history(engine: backend.Engine, lake: Lake, start: date) -> tuple[ir
 def previous_tiers(engine: backend.Engine, lake: Lake, as_of: date) -> ir.Table:
     earlier = [d for d in mart_dates(lake, "tiers") if d < as_of]
     if not earlier:
-        return _empty(PREVIOUS_TIER_SCHEMA)
+        return engine.empty(PREVIOUS_TIER_SCHEMA)
     t = engine.read(mart_files(lake, "tiers", earlier[-1]), base=lake.root / MARTS / "tiers")
     return t.select(*PREVIOUS_TIER_SCHEMA.names)
 
@@ -332,10 +332,5 @@ TXN_SCHEMA = ibis.schema(
 )
 
 
-def _empty(schema: ibis.Schema) -> ir.Table:
-    """An empty table of `schema`: a missing optional input or no earlier marts yet."""
-    return ibis.memtable(schema.to_pyarrow().empty_table())
-
-
-def _or_empty(t: ir.Table | None, schema: ibis.Schema) -> ir.Table:
-    return t if t is not None else _empty(schema)
+def _or_empty(engine: backend.Engine, t: ir.Table | None, schema: ibis.Schema) -> ir.Table:
+    return t if t is not None else engine.empty(schema)
