@@ -30,6 +30,18 @@ def load_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     return str(request.param)
 
 
+def _org(name: str) -> pa.Table:
+    return pa.table(
+        {
+            "org_id": ["O1"],
+            "parent_id": pa.array([None], pa.string()),
+            "name": [name],
+            "level": ["branch"],
+            "as_of": [date(2026, 10, 31)],
+        }
+    )
+
+
 def _staff(phone: list[str | None], joined: list[date | None], on: date, name: str) -> pa.Table:
     n = len(phone)
     return pa.table(
@@ -50,15 +62,7 @@ def _staff(phone: list[str | None], joined: list[date | None], on: date, name: s
 def test_nulls_empty_strings_and_dates_survive_and_upserts_only_move_forward(
     db_session: Session, fresh: bool
 ) -> None:
-    org = pa.table(
-        {
-            "org_id": ["O1"],
-            "parent_id": pa.array([None], pa.string()),
-            "name": ["苏州分行"],
-            "level": ["branch"],
-            "as_of": [date(2026, 10, 31)],
-        }
-    )
+    org = _org("苏州分行")
     bulk.upsert(db_session, OrgUnit.__table__, org, fresh=fresh)  # type: ignore[arg-type]
     day1, day2 = date(2026, 10, 31), date(2026, 11, 1)
     rows = _staff(["13800000000", "", None], [date(2020, 1, 2), None, None], day1, "张三")
@@ -76,15 +80,7 @@ def test_nulls_empty_strings_and_dates_survive_and_upserts_only_move_forward(
 
 
 def test_a_fresh_load_keeps_empty_text_apart_from_null(db_session: Session) -> None:
-    org = pa.table(
-        {
-            "org_id": ["O1"],
-            "parent_id": pa.array([None], pa.string()),
-            "name": [""],
-            "level": ["branch"],
-            "as_of": [date(2026, 10, 31)],
-        }
-    )
+    org = _org("")
     bulk.insert(db_session, OrgUnit.__table__, org)  # type: ignore[arg-type]
     rows = _staff(["", None], [date(2024, 2, 29), None], date(2026, 10, 31), "赵六")
     bulk.insert(db_session, Staff.__table__, rows)  # type: ignore[arg-type]
@@ -165,15 +161,7 @@ def test_a_load_into_an_empty_table_keeps_its_keys_indexes_and_foreign_keys(
         )
 
     before = schema()
-    org = pa.table(
-        {
-            "org_id": ["O1"],
-            "parent_id": pa.array([None], pa.string()),
-            "name": ["苏州分行"],
-            "level": ["branch"],
-            "as_of": [date(2026, 10, 31)],
-        }
-    )
+    org = _org("苏州分行")
     bulk.insert(db_session, OrgUnit.__table__, org)  # type: ignore[arg-type]
     rows = _staff(["1"] * 3, [None] * 3, date(2026, 10, 31), "张三")
     bulk.insert(db_session, Staff.__table__, rows)  # type: ignore[arg-type]
