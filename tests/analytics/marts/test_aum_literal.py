@@ -352,3 +352,20 @@ def test_year_average_and_peak_read_earlier_months(duck: Engine) -> None:
 
 def _pick(row: dict[str, object], *cols: str) -> dict[str, object]:
     return {c: row[c] for c in cols}
+
+
+def test_sums_are_bigint_in_the_sql_not_hugeint(duck: Engine) -> None:
+    """DuckDB sums BIGINT into HUGEINT; the marts cast back at once (`common.int64`) so joins,
+    the class pivot and the 月日均 division run on 64-bit integers. DESCRIBE shows the types
+    DuckDB computes, before the write's final casts."""
+    m = aum_monthly(
+        duck,
+        customers=[customer("C1")],
+        accounts=[account("A1", "C1")],
+        balances=[balance(date(2025, 4, 1), "A1", "100.00")],
+        as_of=APR,
+    )
+    described = duck.con.raw_sql(f"DESCRIBE {duck.con.compile(m)}").fetchall()
+    types = {name: kind for name, kind, *_ in described}
+    money = [c for c in types if c.endswith(("_fen", "_sum"))]
+    assert money and {types[c] for c in money} == {"BIGINT"}, types

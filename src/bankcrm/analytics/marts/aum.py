@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from bankcrm.analytics.ingest.contract import ASSET_CLASSES
-from bankcrm.analytics.marts.common import day_number, days, div_half_up, fen, left
+from bankcrm.analytics.marts.common import day_number, days, div_half_up, fen, int64, left
 
 DEPOSIT_CLASSES = ("demand", "time")
 
@@ -117,7 +117,8 @@ def aum_monthly(
     # filtered sums over every span cost more than the whole span computation.
     on_day = spans.last_day == day_number(as_of)
     per_class = spans.group_by("ck", "cls").agg(
-        point=spans.balance_fen.sum(where=on_day), held=(spans.balance_fen * spans.held).sum()
+        point=int64(spans.balance_fen.sum(where=on_day)),
+        held=int64((spans.balance_fen * spans.held).sum()),
     )
     pc = per_class
     # one row per (customer, class) is left: max picks it (cheaper than sum on DuckDB)
@@ -128,7 +129,7 @@ def aum_monthly(
     t = customers.left_join(sums, "ck")
     t = t.select(
         "customer_id",
-        **{k: t[k].fill_null(0).cast("int64") for k in sums.columns if k != "ck"},
+        **{k: t[k].fill_null(0) for k in sums.columns if k != "ck"},
     )
     t = t.mutate(
         aum_fen=_total(t, ASSET_CLASSES, "_fen"),
@@ -156,7 +157,7 @@ def _year_and_peak(t: ir.Table, history: ir.Table, *, start: date, days_before: 
     peak_from = date(start.year - 1, start.month, 1)  # with this month: 12 months
     h = history
     past = h.group_by("customer_id").agg(
-        year_sum=h.aum_sum.sum(where=h.month >= year_start),
+        year_sum=int64(h.aum_sum.sum(where=h.month >= year_start)),
         peak=h.month_avg_fen.max(where=h.month > peak_from),
     )
     out = left(t, past)

@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from bankcrm.analytics.ingest.contract import CHANNELS
-from bankcrm.analytics.marts.common import add_months, day_number, days, fen, left
+from bankcrm.analytics.marts.common import add_months, day_number, days, fen, int64, left
 
 BANK_POSTINGS = ("interest", "fee")
 
@@ -85,7 +85,7 @@ def features(
         "credit_card_spend_12m_fen",
     ]
     t = t.mutate(
-        **{c: t[c].fill_null(0).cast("int64") for c in counted + money},
+        **{c: int64(t[c].fill_null(0)) for c in counted + money},
         recency_days=(end - days(t.last_txn_date)).cast("int32"),
         dormancy_days=(end - days(t.last_active_date).fill_null(t.opened_day)).cast("int32"),
     )

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from bankcrm.analytics.ingest.contract import PRODUCT_CATEGORIES
-from bankcrm.analytics.marts.common import day_number, days, fen, left
+from bankcrm.analytics.marts.common import day_number, days, fen, int64, left
 from bankcrm.tiering.schemas import CARD_LEVELS
 
 # the product categories an asset account can have (loans and cards are counted from their own
@@ -99,9 +99,9 @@ def holdings(
         has_fund=t.n_fund > 0,
         has_insurance=t.n_insurance > 0,
         card_level_rank=t.card_level_rank.fill_null(-1).cast("int8"),
-        loan_balance_fen=t.loan_balance_fen.fill_null(0).cast("int64"),
+        loan_balance_fen=int64(t.loan_balance_fen.fill_null(0)),
         max_overdue_days=t.max_overdue_days.fill_null(0).cast("int32"),
         next_maturity_date="next_maturity_date",
         maturing_30d_count=t.maturing_30d_count.fill_null(0).cast("int32"),
-        maturing_30d_fen=t.maturing_30d_fen.fill_null(0).cast("int64"),
+        maturing_30d_fen=int64(t.maturing_30d_fen.fill_null(0)),
     )
