@@ -39,6 +39,7 @@ pg:
 demo: install
 	$(UV) run bankcrm db upgrade
 	$(UV) run bankcrm demo run --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --seed $(DEMO_SEED) --daily-tail $(DEMO_DAILY_TAIL)
+	$(UV) run bankcrm serve --host 127.0.0.1 --port 8080
 
 bench: install
 	$(UV) run python bench/ingest.py --customers 100000

@@ -262,6 +262,33 @@ def demo_run(
     dates += [_drop_date(d) for d in result.drops[1:]]
     for d in dates:
         run_nightly_date(lake, d)
+    _demo_logins(dates[-1])
+
+
+def _demo_logins(as_of: date) -> None:
+    """Owners for the front-line scope, users from HR and one random-password login per role."""
+    from bankcrm.assignment import service as assignment
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.demo import logins
+
+    with unit_of_work() as session:
+        owned = assignment.assign_unowned(session, as_of)
+        made = logins.create(session, get_settings())
+    console.print(f"管户：新分配 {owned:,} 位客户")
+    table = Table(title="演示账户（口令为本次构建随机生成，仅显示这一次）")
+    for h in ("角色", "用户名", "口令", "姓名", "机构"):
+        table.add_column(h)
+    for lg in made:
+        table.add_row(lg.label, lg.username, lg.password, lg.display_name, lg.org_id)
+    console.print(table)
+    out = Path("var/demo-logins.txt")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.touch(mode=0o600, exist_ok=True)
+    out.chmod(0o600)
+    out.write_text(
+        "".join(f"{lg.label}\t{lg.username}\t{lg.password}\n" for lg in made), encoding="utf-8"
+    )
+    console.print(f"（同样写入 {out}，仅本机用户可读）")
 
 
 def _drop_date(folder: Path) -> date:
@@ -367,4 +394,5 @@ def main() -> None:  # pragma: no cover - console entry point
     app()
 
 
-import bankcrm.cli_batch  # noqa: E402, F401  (registers `nightly` and `tiers export`)
+import bankcrm.cli_batch  # noqa: E402  (registers `nightly` and `tiers export`)
+import bankcrm.cli_security  # noqa: E402, F401  (registers `users`, `audit`, `serve`)

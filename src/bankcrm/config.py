@@ -39,6 +39,27 @@ class Settings(BaseSettings):
         default=10_000, ge=1, description="Problems kept in detail per (table, rule) in a report"
     )
 
+    # security (DESIGN §7); the caps are the issue's: idle ≤ 30 min, lifetime ≤ 12 h
+    session_idle_minutes: int = Field(default=15, ge=1, le=30, description="会话空闲超时（分钟）")
+    session_max_hours: int = Field(default=8, ge=1, le=12, description="会话绝对有效期（小时）")
+    login_max_failures: int = Field(default=5, ge=1, description="账户连续失败次数上限")
+    login_lock_minutes: int = Field(default=15, ge=1, description="首次锁定时长，重复时翻倍")
+    login_lock_max_hours: int = Field(default=24, ge=1, le=24, description="锁定时长上限")
+    address_max_failures: int = Field(
+        default=20, ge=1, description="同一来源地址 15 分钟内失败次数上限"
+    )
+    password_min_length: int = Field(default=12, ge=12, le=128)
+    password_min_classes: int = Field(
+        default=3, ge=0, le=4, description="口令至少包含的字符类别数（大写/小写/数字/符号）"
+    )
+    password_max_age_days: int = Field(
+        default=0, ge=0, description="口令有效期（天），0 表示不强制定期更换"
+    )
+    audit_retention_days: int = Field(
+        default=1095, ge=180, description="审计日志保留天数（不得少于 180 天，网络安全法六个月）"
+    )
+    secure_cookies: bool = Field(default=False, description="经 TLS 提供服务时设为 true")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -41,3 +41,11 @@ class DropRejected(InvalidInput):
     def __init__(self, message: str, *, report: Any) -> None:
         super().__init__(message)
         self.report = report
+
+
+class Unauthorized(BankCrmError):
+    status_code = 401
+
+
+class TooManyRequests(BankCrmError):
+    status_code = 429

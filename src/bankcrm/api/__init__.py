@@ -1,0 +1,1 @@
+"""The JSON API (`/api/v1`) and the ASGI app the workbench shares (DESIGN §8)."""

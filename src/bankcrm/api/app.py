@@ -1,0 +1,97 @@
+"""The ASGI app: JSON API under /api/v1 (OpenAPI at /api/docs, its assets served locally),
+security headers on every response, errors as 4xx JSON with a Chinese message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bankcrm.analytics.lake import Lake
+from bankcrm.api.deps import AppState
+from bankcrm.config import Settings, get_settings
+from bankcrm.db.session import make_engine
+from bankcrm.errors import BankCrmError
+
+log = logging.getLogger("bankcrm.api")
+
+# pages (workbench, API docs): only the app's own assets; Vue (NiceGUI) compiles templates in
+# the browser, hence 'unsafe-eval'
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPIOffline(
+        title="bankcrm 个人客户分层维护与流失预警系统",
+        version="1",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        static_url="/api/_docs",
+    )
+    app.state.bankcrm = AppState(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url),
+        lake=Lake(settings.lake_path),
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        for k, v in HEADERS.items():
+            response.headers.setdefault(k, v)
+        if request.url.path.startswith("/api/v1"):
+            # JSON only: nothing on these responses may load or run anything
+            response.headers["Content-Security-Policy"] = API_CSP
+            response.headers["Cache-Control"] = "no-store"
+        if settings.secure_cookies:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    @app.exception_handler(BankCrmError)
+    async def bankcrm_error(_request: Request, exc: BankCrmError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": "请求参数不正确", "errors": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "页面不存在", 405: "不支持的请求方法"}
+        detail = messages.get(exc.status_code, str(exc.detail))
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+
+    from bankcrm.customers.routes import router as customers
+    from bankcrm.security.routes import router as security
+    from bankcrm.tiering.routes import router as tiering
+
+    app.include_router(security, prefix="/api/v1")
+    app.include_router(customers, prefix="/api/v1")
+    app.include_router(tiering, prefix="/api/v1")
+    return app

@@ -1,0 +1,89 @@
+"""Request dependencies: one DB session per request (committed once at the end), the acting
+user from the session cookie or a personal access token, CSRF on unsafe cookie requests."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bankcrm.analytics.lake import Lake
+from bankcrm.config import Settings
+from bankcrm.errors import Forbidden, Unauthorized
+from bankcrm.security import service as security
+from bankcrm.security.actor import Actor
+
+SESSION_COOKIE = "bankcrm_session"
+LOGIN_CSRF_COOKIE = "bankcrm_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    lake: Lake
+
+    def __post_init__(self) -> None:
+        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+
+def state(request: Request) -> AppState:
+    return request.app.state.bankcrm  # type: ignore[no-any-return]
+
+
+def db(request: Request) -> Iterator[Session]:
+    """The request's unit of work: commit once after the endpoint, roll back on any error."""
+    session = state(request).sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def source(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+DB = Annotated[Session, Depends(db)]
+
+
+def authenticated(request: Request, session: DB) -> security.Authenticated:
+    settings = state(request).settings
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = security.authenticate_token(session, header[7:].strip(), source(request))
+        if found is None:
+            raise Unauthorized("访问令牌无效或已过期")
+        return found
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = (
+        security.authenticate_session(session, settings, cookie, source(request))
+        if cookie
+        else None
+    )
+    if found is None:
+        session.commit()  # an expired session is removed even though the request fails
+        raise Unauthorized("未登录或会话已过期，请重新登录")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not found.csrf_token or not secrets.compare_digest(sent, found.csrf_token):
+            raise Forbidden("缺少或错误的 CSRF 令牌")
+    return found
+
+
+def actor(auth: Annotated[security.Authenticated, Depends(authenticated)]) -> Actor:
+    return auth.actor
+
+
+CurrentActor = Annotated[Actor, Depends(actor)]

@@ -1,0 +1,61 @@
+"""The data scope (DESIGN §1, §7), applied in exactly one function: `scoped`.
+
+A user's scope is the org subtree of their unit; front-line roles (teller, lobby, account and
+wealth managers) see only the customers assigned to them within it. Every repository query that
+returns customer-linked rows goes through `scoped`; a customer outside it does not exist for the
+user (404, not 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bankcrm.assignment.models import CustomerOwner
+from bankcrm.customers.models import Customer
+from bankcrm.orgs.models import OrgUnit
+from bankcrm.security.actor import Actor
+from bankcrm.security.roles import Permission
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+_CUSTOMER_PERMISSIONS = (
+    Permission.list_customers,
+    Permission.view_customer,
+    Permission.view_aggregates,
+)
+
+
+def org_subtree(org_id: str | None) -> Select[tuple[str]]:
+    """The ids of `org_id` and every unit below it (a recursive CTE: the tree is small)."""
+    tree = select(OrgUnit.org_id).where(OrgUnit.org_id == org_id).cte("scope_tree", recursive=True)
+    tree = tree.union_all(select(OrgUnit.org_id).where(OrgUnit.parent_id == tree.c.org_id))
+    return select(tree.c.org_id)
+
+
+def scoped(
+    stmt: S,
+    actor: Actor,
+    customer_id: InstrumentedAttribute[str] | Any = Customer.customer_id,
+) -> S:
+    """`stmt` limited to the customers `actor` may see. `customer_id` is the column linking the
+    statement's rows to a customer (Customer.customer_id when it selects from customers)."""
+    if actor.org_id is None or not any(actor.can(p) for p in _CUSTOMER_PERMISSIONS):
+        return stmt.where(false())
+    in_tree = Customer.home_org_id.in_(org_subtree(actor.org_id))
+    if customer_id is Customer.customer_id:
+        stmt = stmt.where(in_tree)
+    else:
+        stmt = stmt.where(customer_id.in_(select(Customer.customer_id).where(in_tree)))
+    if actor.assigned_only:
+        mine = select(CustomerOwner.customer_id).where(CustomerOwner.staff_id == actor.staff_id)
+        stmt = stmt.where(customer_id.in_(mine))
+    return stmt
+
+
+def scoped_audit(stmt: S, actor: Actor, org_col: Any) -> S:
+    """Audit rows an auditor may read: those of users in their org subtree."""
+    if actor.org_id is None or not actor.can(Permission.view_audit):
+        return stmt.where(false())
+    return stmt.where(org_col.in_(org_subtree(actor.org_id)))
