@@ -6,7 +6,9 @@ missing or unreachable server fails the run: CI must never skip the PostgreSQL t
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +81,28 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def lake_root(tmp_path: Path) -> Path:
     return tmp_path / "lake"
+
+
+# Secrets and full personal values that must never reach a log line (issue 5 §Tests): argon2
+# hashes, access tokens, demo passwords, test passwords, full ID / mobile / card numbers.
+_SECRETS = re.compile(
+    r"\$argon2|bcrm_[A-Za-z0-9_-]{24,}|Bk-[A-Za-z0-9_-]{16}|Tide-Lantern-42x"
+    r"|(?<!\d)\d{6}(?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?![\dXx])"  # 18-digit resident ID
+    r"|(?<!\d)1[3-9]\d{9}(?!\d)"  # mobile
+    r"|(?<!\d)\d{16,19}(?!\d)"  # card / account number
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test: scan every captured log record for secrets and full personal numbers."""
+    caplog.set_level(logging.INFO)
+    yield
+    leaks = []
+    for record in caplog.get_records("call") + caplog.get_records("setup"):
+        text = record.getMessage()
+        if record.exc_text:
+            text += record.exc_text
+        if _SECRETS.search(text):
+            leaks.append(f"{record.name}: {text[:200]}")
+    assert not leaks, f"secrets or full personal numbers in log lines: {leaks}"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_DISTRICT = re.compile(r"^(.*?(?:区|县|旗|市(?!场)))")
+_DISTRICT = re.compile(r"^(.*?(?:区|县|旗))")
+_CITY = re.compile(r"^(.*市)")
 
 
 def name(value: str) -> str:
@@ -42,7 +43,8 @@ def card(value: str) -> str:
 
 
 def address(value: str) -> str:
-    m = _DISTRICT.match(value)
+    """Up to the district (区/县/旗), else up to the city, else the first six characters."""
+    m = _DISTRICT.match(value) or _CITY.match(value)
     return (m.group(1) if m else value[:6]) + "****"
 
 

@@ -133,8 +133,9 @@ def verify(session: Session) -> Verification:
     """Walk the chain in id order; stop at the first row that does not match."""
     prev: str | None = None
     checked = 0
-    stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=5000)
-    for ev in session.scalars(stmt):
+    # columns, not entities: the stored values, never objects cached in the session
+    stmt = select(*AuditEvent.__table__.c).order_by(AuditEvent.id).execution_options(yield_per=5000)
+    for ev in session.execute(stmt):
         if prev is not None and ev.prev_hash != prev:
             return Verification(checked, ev.id, "与上一条记录的链接不符（记录被删除或插入）")
         row = {k: getattr(ev, k) for k in _FIELDS}
@@ -152,7 +153,10 @@ def purge(session: Session, actor: Actor, retention_days: int, now: datetime | N
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     n = session.scalar(select(func.count()).where(AuditEvent.at < cutoff)) or 0
     if n:
-        session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
+        session.execute(
+            delete(AuditEvent).where(AuditEvent.at < cutoff),
+            execution_options={"synchronize_session": False},
+        )
     record(session, actor, Action.audit_purge, rows=n, detail={"before": cutoff.isoformat()})
     return n
 

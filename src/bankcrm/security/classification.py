@@ -110,6 +110,7 @@ _AUDIT_COLUMNS: dict[str, Tag] = {
     "at": Tag(C1),
     "user_id": Tag(C1),
     "username": Tag(C1),
+    "org_id": Tag(C1),
     "action": Tag(C1),
     "customer_id": Tag(C1),
     "target": Tag(C1),
