@@ -7,7 +7,7 @@ DEMO_SEED ?= 20261123
 DEMO_DAILY_TAIL ?= 3
 PYTEST_ARGS ?=
 
-.PHONY: install install-all demo test lint pg bench bench-1m format
+.PHONY: install install-all browser-deps demo test lint pg bench bench-1m format
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -27,9 +27,18 @@ format: install
 	$(UV) run ruff format src tests bench
 	$(UV) run ruff check --fix src tests bench
 
+# The browser journey drives Debian's Chromium (never a downloaded browser) and needs a CJK font
+# so screenshots show Chinese: installed once, with one apt-get update.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
 # Starts PostgreSQL (installed but stopped on a fresh machine) and runs every test on SQLite and
 # PostgreSQL. The database tests fail, never skip, when PostgreSQL is unreachable.
-test: lint
+test: lint browser-deps
 	@url=$$(bash scripts/pg-up.sh | tail -n 1) && \
 	BANKCRM_TEST_POSTGRES_URL=$$url $(UV) run pytest -n 2 --db=sqlite,postgresql $(PYTEST_ARGS)
 

@@ -196,4 +196,4 @@ def serve(
     console.print(
         f"bankcrm 工作台：http://{host}:{port}/   API 文档：http://{host}:{port}/api/docs"
     )
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_app(ui=True), host=host, port=port, log_level="info", access_log=False)

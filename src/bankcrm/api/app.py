@@ -40,7 +40,9 @@ HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, *, ui: bool = False
+) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPIOffline(
         title="bankcrm 个人客户分层维护与流失预警系统",
@@ -94,4 +96,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(security, prefix="/api/v1")
     app.include_router(customers, prefix="/api/v1")
     app.include_router(tiering, prefix="/api/v1")
+    if ui:
+        from bankcrm.ui import login, pages
+
+        app.include_router(login.router)
+        pages.install(app)
     return app

@@ -173,3 +173,25 @@ def changes_since(session: Session, actor: Actor, rule_set: str, since: date) ->
 
 def latest_as_of(session: Session) -> date | None:
     return session.scalar(select(func.max(Customer.as_of)))
+
+
+def recent_changes(
+    session: Session, actor: Actor, rule_set: str, since: date, limit: int
+) -> list[Row[*tuple[Any, ...]]]:
+    """Tier changes since `since` in scope, newest first, with the customer's masked-later name."""
+    stmt = (
+        select(
+            TierChange.customer_id,
+            Customer.name,
+            TierChange.effective_on,
+            TierChange.from_tier,
+            TierChange.to_tier,
+            TierChange.direction,
+            TierChange.basis_value_fen,
+        )
+        .join(Customer, Customer.customer_id == TierChange.customer_id)
+        .where(TierChange.rule_set == rule_set, TierChange.effective_on >= since)
+    )
+    stmt = scoped(stmt, actor)
+    stmt = stmt.order_by(TierChange.effective_on.desc(), TierChange.customer_id).limit(limit)
+    return list(session.execute(stmt).all())

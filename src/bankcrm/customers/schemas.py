@@ -185,3 +185,15 @@ class TierDistribution(BaseModel):
     as_of: date | None
     buckets: list[TierBucket]
     changes_this_month: dict[str, int] = Field(description="本月升级 up / 降级 down 人数")
+
+
+class TierMove(BaseModel):
+    model_config = CUSTOMER_LINKED
+
+    customer_id: str = tagged("tier_history.customer_id")
+    name: str = tagged("customers.name")
+    effective_on: date = tagged("tier_history.effective_on")
+    from_tier: str = tagged("tier_history.from_tier")
+    to_tier: str = tagged("tier_history.to_tier")
+    direction: str = tagged("tier_history.direction")
+    basis_value: Decimal = tagged("tier_history.basis_value_fen")

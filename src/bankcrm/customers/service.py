@@ -212,7 +212,10 @@ def customer_360(
             for a in (detail.accounts if detail else [])
         ],
         loans=[s.LoanOut(**ln) for ln in (detail.loans if detail else [])],
-        cards=[s.CardOut(**cd) for cd in (detail.cards if detail else [])],
+        cards=[
+            s.CardOut(**{**cd, "card_id": mask_value("", "card_id", cd["card_id"])})
+            for cd in (detail.cards if detail else [])
+        ],
     )
 
 
@@ -274,3 +277,33 @@ def tier_distribution(session: Session, actor: Actor, rule_set: str) -> s.TierDi
     return s.TierDistribution(
         rule_set=rule_set, as_of=as_of, buckets=buckets, changes_this_month=changes
     )
+
+
+def recent_changes(
+    session: Session, actor: Actor, rule_set: str, since: date, limit: int = 50
+) -> list[s.TierMove]:
+    """Upgrades and downgrades since `since` in the actor's scope (names masked); audited as a
+    list view when it shows any customer."""
+    if not actor.can(Permission.list_customers):
+        return []
+    moves = [
+        s.TierMove(
+            customer_id=r.customer_id,
+            name=_mask("name", r.name),
+            effective_on=r.effective_on,
+            from_tier=r.from_tier,
+            to_tier=r.to_tier,
+            direction=r.direction,
+            basis_value=fen_to_yuan(r.basis_value_fen),
+        )
+        for r in repo.recent_changes(session, actor, rule_set, since, limit)
+    ]
+    if moves:
+        audit.record(
+            session,
+            actor,
+            Action.list_customers,
+            rows=len(moves),
+            detail={"view": "tier_changes", "rule_set": rule_set, "since": since.isoformat()},
+        )
+    return moves

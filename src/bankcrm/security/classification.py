@@ -139,7 +139,7 @@ EXTRA: dict[str, Tag] = {
     "account_id": Tag(C2, "card", "账号"),
     "card_no": Tag(C2, "card", "卡号"),
     "loan_id": Tag(C1, label="借据号"),
-    "card_id": Tag(C1, label="卡片编号"),
+    "card_id": Tag(C2, "card", "卡号"),
     "product_code": Tag(C1),
     "product_name": Tag(C1),
     "category": Tag(C1),

@@ -10,9 +10,7 @@ from pydantic import BaseModel, Field
 
 from bankcrm.api.deps import DB, CurrentActor
 from bankcrm.errors import Forbidden
-from bankcrm.security import audit
 from bankcrm.security.actor import Actor
-from bankcrm.security.audit import Action
 from bankcrm.security.roles import Permission
 from bankcrm.tiering import service as tiering
 
@@ -72,15 +70,4 @@ def rule_set(name: str, actor: CurrentActor, session: DB) -> RuleSetOut:
     "/rule-sets", response_model=RuleSetOut, status_code=201, summary="保存为规则集的新版本"
 )
 def save_rule_set(body: RuleSetIn, actor: CurrentActor, session: DB) -> RuleSetOut:
-    if not actor.can(Permission.edit_rules):
-        raise Forbidden("无权修改分层规则")
-    saved, changed = tiering.import_toml(session, actor.username, body.toml, "请求正文")
-    if changed:
-        audit.record(
-            session,
-            actor,
-            Action.rule_change,
-            target=f"{saved.spec.name} v{saved.version}",
-            detail={"digest": saved.spec.digest()},
-        )
-    return _out(saved)
+    return _out(tiering.edit(session, actor, body.toml)[0])

@@ -14,7 +14,11 @@ from importlib import resources
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
-from bankcrm.errors import NotFound
+from bankcrm.errors import Forbidden, NotFound
+from bankcrm.security import audit
+from bankcrm.security.actor import Actor
+from bankcrm.security.audit import Action
+from bankcrm.security.roles import Permission
 from bankcrm.tiering import repository as repo
 from bankcrm.tiering.models import TierChange, TierRuleSet
 from bankcrm.tiering.schemas import RuleSetSpec, parse_toml
@@ -132,3 +136,19 @@ def has_current(session: Session, rule_set: str) -> bool:
 
 def history(session: Session, customer_id: str, rule_set: str | None = None) -> list[TierChange]:
     return repo.history(session, customer_id, rule_set)
+
+
+def edit(session: Session, actor: Actor, text: str) -> tuple[RuleSetVersion, bool]:
+    """A rule_admin's edit: the TOML saved as the rule set's next version, audited."""
+    if not actor.can(Permission.edit_rules):
+        raise Forbidden("无权修改分层规则")
+    saved, changed = import_toml(session, actor.username, text, "编辑内容")
+    if changed:
+        audit.record(
+            session,
+            actor,
+            Action.rule_change,
+            target=f"{saved.spec.name} v{saved.version}",
+            detail={"digest": saved.spec.digest()},
+        )
+    return saved, changed
