@@ -173,11 +173,20 @@ def audit_verify() -> None:
 @audit_app.command("purge")
 def audit_purge() -> None:
     """按保留期（BANKCRM_AUDIT_RETENTION_DAYS，默认 1095 天，不少于 180 天）清理过期审计记录。"""
+    from pydantic import ValidationError
+
     from bankcrm.config import get_settings
     from bankcrm.db.session import unit_of_work
     from bankcrm.security import audit
 
-    days = get_settings().audit_retention_days
+    try:
+        days = get_settings().audit_retention_days
+    except ValidationError as exc:
+        raise fail(
+            "BANKCRM_AUDIT_RETENTION_DAYS 不得少于 180 天（网络安全法：网络日志留存不少于六个月）"
+            if "audit_retention_days" in str(exc)
+            else f"配置错误：{exc}"
+        ) from exc
     with unit_of_work() as session:
         n = audit.purge(session, _cli_actor(), days)
     console.print(f"已清理 {n} 条超过 {days} 天的审计记录")

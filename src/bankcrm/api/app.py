@@ -40,6 +40,19 @@ HEADERS = {
 }
 
 
+async def _has_nul(request: Request) -> bool:
+    """NUL anywhere in the path, query or a JSON/form body: PostgreSQL refuses it in text (a
+    500 otherwise), and no field of this API has a use for it."""
+    raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+    if b"%00" in raw or b"\x00" in raw:
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        body = await request.body()
+        form = request.headers.get("content-type", "").startswith("application/x-www-form")
+        return b"\x00" in body or b"\\u0000" in body or (form and b"%00" in body)
+    return False
+
+
 def create_app(
     settings: Settings | None = None, engine: Engine | None = None, *, ui: bool = False
 ) -> FastAPI:
@@ -60,7 +73,12 @@ def create_app(
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
+        if await _has_nul(request):
+            response: Any = JSONResponse(
+                {"detail": "请求中含有不允许的控制字符（NUL）"}, status_code=422
+            )
+        else:
+            response = await call_next(request)
         for k, v in HEADERS.items():
             response.headers.setdefault(k, v)
         if request.url.path.startswith("/api/v1"):

@@ -48,7 +48,10 @@ def _cursor(sort: str, token: str | None) -> tuple[int, str] | str | None:
     if not token:
         return None
     try:
-        raw = base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)).decode()
+        padded = token.encode() + b"=" * (-len(token) % 4)
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+        if not raw:
+            raise ValueError("empty cursor")
         if sort == "-aum_month_avg":
             value, cid = raw.split(":", 1)
             return int(value), cid

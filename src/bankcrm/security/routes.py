@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from bankcrm.api.deps import (
     CSRF_HEADER,
@@ -36,6 +36,8 @@ from bankcrm.security.schemas import (
 
 router = APIRouter()
 BEIJING = timedelta(hours=8)
+MAX_ID = 2**63 - 1  # audit ids are BIGINT: anything larger is not an id (422, not a 500)
+MAX_INT = 2**31 - 1  # other ids are INTEGER
 
 
 def me(actor: Actor, csrf: str | None = None, expired: bool = False) -> Me:
@@ -127,7 +129,9 @@ def new_token(body: TokenRequest, actor: CurrentActor, session: DB) -> NewToken:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["访问令牌"], summary="吊销访问令牌")
-def revoke(token_id: int, actor: CurrentActor, session: DB) -> Response:
+def revoke(
+    token_id: Annotated[int, Path(ge=1, le=MAX_INT)], actor: CurrentActor, session: DB
+) -> Response:
     security.revoke_token(session, actor, token_id)
     return Response(status_code=204)
 
@@ -146,7 +150,7 @@ def audit_log(
     action: str | None = None,
     date_from: Annotated[date | None, Query(description="起始日期（北京时间）")] = None,
     date_to: Annotated[date | None, Query(description="截止日期（含，北京时间）")] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     if not actor.can(Permission.view_audit):

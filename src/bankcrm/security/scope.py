@@ -29,7 +29,7 @@ _CUSTOMER_PERMISSIONS = (
 
 def org_subtree(org_id: str | None) -> Select[tuple[str]]:
     """The ids of `org_id` and every unit below it (a recursive CTE: the tree is small)."""
-    tree = select(OrgUnit.org_id).where(OrgUnit.org_id == org_id).cte("scope_tree", recursive=True)
+    tree = select(OrgUnit.org_id).where(OrgUnit.org_id == org_id).cte(recursive=True)
     tree = tree.union_all(select(OrgUnit.org_id).where(OrgUnit.parent_id == tree.c.org_id))
     return select(tree.c.org_id)
 

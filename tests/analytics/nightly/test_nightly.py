@@ -197,3 +197,23 @@ def test_a_failed_publish_leaves_the_previous_date_published(
         )
         == 0
     )
+
+
+def test_preview_of_an_unchanged_rule_set_matches_the_published_tiers(ran: Lake) -> None:
+    """A draft's preview runs the same transforms: the preset itself gives the nightly's counts,
+    and lowering a bound moves customers up."""
+    from collections import Counter
+
+    from bankcrm.analytics import preview
+    from bankcrm.config import Settings
+    from bankcrm.tiering.schemas import parse_toml
+    from bankcrm.tiering.service import preset_toml
+
+    spec = parse_toml(preset_toml("maintenance_3tier"))
+    counts = dict(preview.tier_distribution(ran, spec, Settings()))
+    tiers = _mart(ran, "tiers", MONTH_ENDS[-1]).to_pylist()
+    published = Counter(r["tier"] for r in tiers if r["rule_set"] == "maintenance_3tier")
+    assert counts == {name: published.get(name, 0) for name in spec.tier_names()}
+    looser = parse_toml(preset_toml("maintenance_3tier").replace('lower = "20万"', 'lower = "1万"'))
+    moved = dict(preview.tier_distribution(ran, looser, Settings()))
+    assert moved["中端"] > counts["中端"] and sum(moved.values()) == sum(counts.values())
