@@ -153,3 +153,33 @@ def test_auditors_search_in_their_subtree_only(
         "/api/v1/audit", params={"customer_id": cid}, headers=bearer(world, Role.auditor)
     )
     assert r.json()["items"] == []
+
+
+def test_concurrent_appends_keep_one_chain(db_engine) -> None:  # type: ignore[no-untyped-def]
+    """Eight threads appending at once, each in its own committed transaction: the chain stays
+    one line (no two rows on the same previous hash)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.orm import sessionmaker
+
+    factory = sessionmaker(bind=db_engine)
+
+    def append(i: int) -> None:
+        for j in range(10):
+            with factory() as session:
+                session.execute(select(func.count()).select_from(AuditEvent))  # a read first
+                audit.record(session, SYSTEM, "test_concurrency", rows=i * 100 + j)
+                session.commit()
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(append, range(8)))
+        with factory() as session:
+            result = audit.verify(session)
+            prevs = session.scalars(select(AuditEvent.prev_hash)).all()
+        assert result.first_broken is None and result.checked >= 80
+        assert len(prevs) == len(set(prevs))
+    finally:
+        with factory() as session:
+            session.execute(text("DELETE FROM audit_log WHERE action = 'test_concurrency'"))
+            session.commit()

@@ -99,8 +99,13 @@ def record(
     username: str | None = None,
 ) -> AuditEvent:
     """Append one row in the session's transaction (it commits or rolls back with the action)."""
+    # Serialise appends, so two transactions never chain onto the same previous row:
+    # PostgreSQL takes an advisory lock; SQLite takes its write lock with a write that changes
+    # nothing (the driver opens the transaction before it), so the read below is current.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+    else:
+        session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     row: dict[str, Any] = {
         "at": utcnow(),
