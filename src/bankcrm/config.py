@@ -39,6 +39,8 @@ class Settings(BaseSettings):
         default=10_000, ge=1, description="Problems kept in detail per (table, rule) in a report"
     )
 
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL 连接池大小（每个进程）")
+    db_max_overflow: int = Field(default=20, ge=0, description="连接池溢出上限（每个进程）")
     # security (DESIGN §7); the caps are the issue's: idle ≤ 30 min, lifetime ≤ 12 h
     session_idle_minutes: int = Field(default=15, ge=1, le=30, description="会话空闲超时（分钟）")
     session_max_hours: int = Field(default=8, ge=1, le=12, description="会话绝对有效期（小时）")

@@ -1,5 +1,5 @@
-"""One customer's detail from the lake, for the 360 page: the monthly AUM series, holdings,
-accounts, loans and cards. The caller has already checked the customer is in the user's scope
+"""One customer's detail from the lake, for the 360 page: the monthly AUM series (aum_monthly of
+the last 13 month ends), holdings, and accounts, loans and cards (holdings_detail). The caller has already checked the customer is in the user's scope
 (`security.scope.scoped`); this module only reads.
 
 Marts are written in customer order, so DuckDB skips every row group but the customer's.
@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from bankcrm.analytics import nightly
-from bankcrm.analytics.ingest.rules import lit, parquet_source
+from bankcrm.analytics.ingest.rules import parquet_source
 from bankcrm.analytics.lake import Lake
 
 SERIES_MONTHS = 13
@@ -36,19 +36,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _raw(lake: Lake, table: str) -> str | None:
-    dates = lake.dates(table)
-    if not dates:
-        return None
-    files = nightly.raw_files(lake, table, dates[-1])
-    key = ", ".join(nightly.KEYS[table])
-    return (
-        f"(SELECT * EXCLUDE (extract_date) FROM {parquet_source(files, hive=True)} "
-        f"WHERE customer_id = $1 QUALIFY row_number() OVER (PARTITION BY {key} "
-        "ORDER BY extract_date DESC) = 1)"
-    )
-
-
 def _month_ends(lake: Lake) -> list[Path]:
     """The latest aum_monthly partition of each of the last SERIES_MONTHS months."""
     per_month: dict[date, date] = {}
@@ -58,8 +45,20 @@ def _month_ends(lake: Lake) -> list[Path]:
     return [f for d in chosen for f in nightly.mart_files(lake, "aum_monthly", d)]
 
 
+_DB: duckdb.DuckDBPyConnection | None = None
+
+
+def _cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on one in-process DuckDB database kept for the life of the process: its object
+    cache keeps the Parquet footers, so a lookup reads only the customer's row groups."""
+    global _DB
+    if _DB is None:
+        _DB = duckdb.connect(config={"threads": 1, "enable_object_cache": True})
+    return _DB.cursor()
+
+
 def customer_detail(lake: Lake, customer_id: str) -> Detail:
-    with duckdb.connect(config={"threads": 1}) as con:
+    with _cursor() as con:
         monthly: list[dict[str, Any]] = []
         files = _month_ends(lake)
         if files:
@@ -70,45 +69,40 @@ def customer_detail(lake: Lake, customer_id: str) -> Detail:
                 [customer_id],
             )
         holdings = None
+        accounts: list[dict[str, Any]] = []
+        loans: list[dict[str, Any]] = []
+        cards: list[dict[str, Any]] = []
         dates = nightly.mart_dates(lake, "holdings")
         if dates:
             src = parquet_source(nightly.mart_files(lake, "holdings", dates[-1]))
             found = _rows(con, f"SELECT * FROM {src} WHERE customer_id = $1", [customer_id])
             holdings = found[0] if found else None
-        accounts = _select(
-            con,
-            lake,
-            "accounts",
-            "account_id, product_code, asset_class, opened_on, maturity_date, closed_on",
-            customer_id,
-            "opened_on, account_id",
-        )
-        loans = _select(
-            con,
-            lake,
-            "loans",
-            "loan_id, product_code, balance, overdue_days, status",
-            customer_id,
-            "loan_id",
-        )
-        cards = _select(
-            con, lake, "cards", "card_id, card_type, level, status", customer_id, "card_id"
-        )
+        detail_dates = nightly.mart_dates(lake, "holdings_detail")
+        if detail_dates:
+            src = parquet_source(nightly.mart_files(lake, "holdings_detail", detail_dates[-1]))
+            for row in _rows(
+                con,
+                f"SELECT * FROM {src} WHERE customer_id = $1 ORDER BY kind, item_id",
+                [customer_id],
+            ):
+                if row["kind"] == "account":
+                    accounts.append(
+                        {k: row[k] for k in ACCOUNT_FIELDS} | {"account_id": row["item_id"]}
+                    )
+                elif row["kind"] == "loan":
+                    loans.append(
+                        {
+                            "loan_id": row["item_id"],
+                            "product_code": row["product_code"],
+                            "balance_fen": row["balance_fen"],
+                            "overdue_days": row["overdue_days"],
+                            "status": row["status"],
+                        }
+                    )
+                else:
+                    cards.append({"card_id": row["item_id"]} | {k: row[k] for k in CARD_FIELDS})
     return Detail(monthly, holdings, accounts, loans, cards)
 
 
-def _select(
-    con: duckdb.DuckDBPyConnection,
-    lake: Lake,
-    table: str,
-    columns: str,
-    customer_id: str,
-    order: str,
-) -> list[dict[str, Any]]:
-    src = _raw(lake, table)
-    if src is None:
-        return []
-    return _rows(con, f"SELECT {columns} FROM {src} ORDER BY {order}", [customer_id])
-
-
-__all__ = ["Detail", "customer_detail", "lit"]
+ACCOUNT_FIELDS = ("product_code", "asset_class", "opened_on", "maturity_date", "closed_on")
+CARD_FIELDS = ("card_type", "level", "status")

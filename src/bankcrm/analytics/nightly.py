@@ -32,7 +32,7 @@ from bankcrm.tiering.service import RuleSetVersion
 
 MARTS = "marts"
 PARTITION = "as_of"
-MART_TABLES = ("aum_daily", "aum_monthly", "holdings", "features", "tiers")
+MART_TABLES = ("aum_daily", "aum_monthly", "holdings", "holdings_detail", "features", "tiers")
 KEYS = {
     "org_units": ("org_id",),
     "staff": ("staff_id",),
@@ -43,6 +43,10 @@ KEYS = {
     "cards": ("card_id",),
     "balances": ("as_of", "account_id"),
     "transactions": ("txn_id",),
+}
+SORT_KEYS = {
+    "tiers": ["rule_set", "customer_id"],
+    "holdings_detail": ["customer_id", "kind", "item_id"],
 }
 HISTORY_MONTHS = 24  # the hysteresis limit of a rule set; 12 months serve 年日均 and the peak
 
@@ -178,7 +182,7 @@ def _compute(
     def save(name: str, expr: ir.Table) -> ir.Table:
         """Write a mart in key order (a re-run gives the same files) and read it back."""
         folder = stage / name
-        keys = ["rule_set", "customer_id"] if name == "tiers" else ["customer_id"]
+        keys = SORT_KEYS.get(name, ["customer_id"])
         engine.write(expr.order_by(keys), folder)
         staged[name] = folder
         return engine.read(sorted(folder.glob("*.parquet")), base=folder)
@@ -202,18 +206,21 @@ def _compute(
         save("aum_daily", aum.aum_daily(monthly))
         outcome.customers = engine.count(monthly)
     with _step(outcome, "持有产品", progress):
+        loans = _or_empty(engine, inputs.table("loans"), LOAN_SCHEMA)
+        cards = _or_empty(engine, inputs.table("cards"), CARD_SCHEMA)
         held = save(
             "holdings",
             holdings.holdings(
                 accounts,
                 inputs.required("products"),
-                _or_empty(engine, inputs.table("loans"), LOAN_SCHEMA),
-                _or_empty(engine, inputs.table("cards"), CARD_SCHEMA),
+                loans,
+                cards,
                 customers,
                 balances,
                 as_of=as_of,
             ),
         )
+        save("holdings_detail", holdings.holdings_detail(accounts, loans, cards, as_of=as_of))
     with _step(outcome, "行为特征", progress):
         feats = save(
             "features",
@@ -302,6 +309,7 @@ LOAN_SCHEMA = ibis.schema(
     {
         "loan_id": "string",
         "customer_id": "string",
+        "product_code": "string",
         "balance": "decimal(18,2)",
         "overdue_days": "int32",
         "status": "string",

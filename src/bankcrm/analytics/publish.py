@@ -12,6 +12,7 @@ from datetime import date
 
 import duckdb
 import pyarrow as pa
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bankcrm.analytics.ingest.rules import lit, parquet_source
@@ -116,7 +117,17 @@ def publish(session: Session, lake: Lake, as_of: date, rule_sets: list[str]) -> 
         if change != "same":
             moves = out.moves.setdefault(rs, {})
             moves[change] = moves.get(change, 0) + n
+    _refresh_statistics(session)
     return out
+
+
+def _refresh_statistics(session: Session) -> None:
+    """SQLite keeps no statistics until ANALYZE: without them it lists an outlet's customers by
+    fetching and sorting all of them (0.3–0.8 s a page at 1M customers, 10 ms with them). A
+    full ANALYZE takes ≈ 1.2 s at 1M customers (a sampled one, analysis_limit = 1000, left the
+    bad plans). PostgreSQL's autovacuum does this on its own."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("ANALYZE"))
 
 
 def _snapshot_sql(r: _Reader, d: str) -> str:

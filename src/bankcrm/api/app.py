@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bankcrm.analytics.lake import Lake
@@ -92,6 +93,15 @@ def create_app(
     @app.exception_handler(BankCrmError)
     async def bankcrm_error(_request: Request, exc: BankCrmError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    @app.exception_handler(OperationalError)
+    async def busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        """SQLite's single writer under load (busy past its timeout): try again, not a 500."""
+        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+            return JSONResponse(
+                {"detail": "系统繁忙，请稍后重试"}, status_code=503, headers={"Retry-After": "1"}
+            )
+        raise exc
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bankcrm.db.base import Base, SnapshotMixin
@@ -20,6 +20,8 @@ class Customer(SnapshotMixin, Base):
         CheckConstraint("gender IN ('M', 'F')", name="gender"),
         CheckConstraint("status IN ('active', 'closed')", name="status"),
         CheckConstraint("risk_level IN ('C1', 'C2', 'C3', 'C4', 'C5')", name="risk_level"),
+        # the "by 月日均" list: keyset pages walk this index backwards from the top
+        Index("ix_customers_aum_month_avg_fen_customer_id", "aum_month_avg_fen", "customer_id"),
     )
 
     customer_id: Mapped[str] = mapped_column(String(32), primary_key=True)

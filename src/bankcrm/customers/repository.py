@@ -75,7 +75,8 @@ def page(
     after: tuple[int, str] | str | None,
     limit: int,
 ) -> list[Row[*tuple[Any, ...]]]:
-    """One page in keyset order: by customer_id, or by 月日均 descending then customer_id."""
+    """One page in keyset order: by customer_id, or by 月日均 then customer_id, both descending
+    (an index on the two columns read backwards)."""
     stmt = _joined(select(*LIST_COLUMNS).select_from(Customer), f.rule_set, inner_tier=bool(f.tier))
     stmt = scoped(stmt, actor)
     if f.tier:
@@ -98,11 +99,13 @@ def page(
         )
         stmt = stmt.where(changed)
     if sort == "-aum_month_avg":
-        aum = func.coalesce(Customer.aum_month_avg_fen, -1)
+        # customers without nightly figures have no place in a 月日均 ranking
+        aum = Customer.aum_month_avg_fen
+        stmt = stmt.where(aum.is_not(None))
         if isinstance(after, tuple):
             value, cid = after
-            stmt = stmt.where((aum < value) | ((aum == value) & (Customer.customer_id > cid)))
-        stmt = stmt.order_by(aum.desc(), Customer.customer_id)
+            stmt = stmt.where(aum <= value, (aum < value) | (Customer.customer_id < cid))
+        stmt = stmt.order_by(aum.desc(), Customer.customer_id.desc())
     else:
         if isinstance(after, str):
             stmt = stmt.where(Customer.customer_id > after)

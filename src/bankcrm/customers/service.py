@@ -63,8 +63,7 @@ def _cursor(sort: str, token: str | None) -> tuple[int, str] | str | None:
 def _token(sort: str, row: Any) -> str:
     raw = row.customer_id
     if sort == "-aum_month_avg":
-        aum = row.aum_month_avg_fen if row.aum_month_avg_fen is not None else -1
-        raw = f"{aum}:{row.customer_id}"
+        raw = f"{row.aum_month_avg_fen}:{row.customer_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -214,7 +213,13 @@ def customer_360(
             s.AccountOut(**{**a, "account_id": mask_value("", "account_id", a["account_id"])})
             for a in (detail.accounts if detail else [])
         ],
-        loans=[s.LoanOut(**ln) for ln in (detail.loans if detail else [])],
+        loans=[
+            s.LoanOut(
+                **{k: v for k, v in ln.items() if k != "balance_fen"},
+                balance=fen_to_yuan(ln["balance_fen"]),
+            )
+            for ln in (detail.loans if detail else [])
+        ],
         cards=[
             s.CardOut(**{**cd, "card_id": mask_value("", "card_id", cd["card_id"])})
             for cd in (detail.cards if detail else [])

@@ -73,8 +73,12 @@ def create(session: Session, settings: Settings) -> list[Login]:
         )
         picks.append(wm)
         for role, orgs in (
+            (Role.account_manager, [wm.org_id]),
+            (Role.lobby_manager, [wm.org_id]),
             (Role.teller, [wm.org_id]),
             (Role.outlet_head, [wm.org_id]),
+            (Role.retail_head, [sub_branch.org_id] if sub_branch else []),
+            (Role.sub_branch_vp, [sub_branch.org_id] if sub_branch else []),
             (Role.sub_branch_president, [sub_branch.org_id] if sub_branch else []),
             (Role.analyst, [branch.org_id] if branch else []),
             (Role.rule_admin, [branch.org_id] if branch else []),

@@ -396,5 +396,9 @@ def authenticate_token(
     user = session.get(User, row.user_id)
     if user is None or user.disabled:
         return None
-    row.last_used_at = now
+    # written at most every TOUCH_EVERY: an UPDATE per request would hold the token's row lock
+    # for the whole request and serialise every client sharing the token
+    used = _aware(row.last_used_at)
+    if used is None or now - used > TOUCH_EVERY:
+        row.last_used_at = now
     return Authenticated(actor_for(session, user, source), None)

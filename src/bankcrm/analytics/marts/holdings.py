@@ -105,3 +105,60 @@ def holdings(
         maturing_30d_count=t.maturing_30d_count.fill_null(0).cast("int32"),
         maturing_30d_fen=int64(t.maturing_30d_fen.fill_null(0)),
     )
+
+
+def holdings_detail(
+    accounts: ir.Table, loans: ir.Table, cards: ir.Table, *, as_of: date
+) -> ir.Table:
+    """Every account, loan and card of each customer on as_of, one row each (`kind`), for the
+    customer 360 page: written in customer order, a lookup reads one row group of one file
+    however long the extract history is."""
+    a = accounts.filter(accounts.opened_on <= as_of)
+    rows = [
+        a.select(
+            "customer_id",
+            kind=ibis.literal("account"),
+            item_id=a.account_id,
+            product_code=a.product_code,
+            asset_class=a.asset_class,
+            opened_on=a.opened_on,
+            maturity_date=a.maturity_date,
+            closed_on=a.closed_on,
+            balance_fen=ibis.null("int64"),
+            overdue_days=ibis.null("int32"),
+            card_type=ibis.null("string"),
+            level=ibis.null("string"),
+            status=ibis.null("string"),
+        ),
+        loans.select(
+            "customer_id",
+            kind=ibis.literal("loan"),
+            item_id=loans.loan_id,
+            product_code=loans.product_code,
+            asset_class=ibis.null("string"),
+            opened_on=ibis.null("date"),
+            maturity_date=ibis.null("date"),
+            closed_on=ibis.null("date"),
+            balance_fen=fen(loans.balance),
+            overdue_days=loans.overdue_days.cast("int32"),
+            card_type=ibis.null("string"),
+            level=ibis.null("string"),
+            status=loans.status,
+        ),
+        cards.select(
+            "customer_id",
+            kind=ibis.literal("card"),
+            item_id=cards.card_id,
+            product_code=ibis.null("string"),
+            asset_class=ibis.null("string"),
+            opened_on=ibis.null("date"),
+            maturity_date=ibis.null("date"),
+            closed_on=ibis.null("date"),
+            balance_fen=ibis.null("int64"),
+            overdue_days=ibis.null("int32"),
+            card_type=cards.card_type,
+            level=cards.level,
+            status=cards.status,
+        ),
+    ]
+    return ibis.union(*rows)
