@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, false, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import Select, exists, false, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bankcrm.assignment.models import CustomerOwner
 from bankcrm.customers.models import Customer
@@ -43,14 +43,20 @@ def scoped(
     statement's rows to a customer (Customer.customer_id when it selects from customers)."""
     if actor.org_id is None or not any(actor.can(p) for p in _CUSTOMER_PERMISSIONS):
         return stmt.where(false())
-    in_tree = Customer.home_org_id.in_(org_subtree(actor.org_id))
+    tree = org_subtree(actor.org_id)
     if customer_id is Customer.customer_id:
-        stmt = stmt.where(in_tree)
+        stmt = stmt.where(Customer.home_org_id.in_(tree))
     else:
-        stmt = stmt.where(customer_id.in_(select(Customer.customer_id).where(in_tree)))
+        # correlated EXISTS: a lookup per row by primary key (an IN over the whole subtree's
+        # customers made SQLite list them all for every 360 query: 270 ms at 1M customers).
+        # Aliases: the outer statement may join the same tables (no auto-correlation).
+        c = aliased(Customer)
+        stmt = stmt.where(exists().where(c.customer_id == customer_id, c.home_org_id.in_(tree)))
     if actor.assigned_only:
-        mine = select(CustomerOwner.customer_id).where(CustomerOwner.staff_id == actor.staff_id)
-        stmt = stmt.where(customer_id.in_(mine))
+        o = aliased(CustomerOwner)
+        stmt = stmt.where(
+            exists().where(o.customer_id == customer_id, o.staff_id == actor.staff_id)
+        )
     return stmt
 
 
