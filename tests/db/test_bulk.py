@@ -147,7 +147,8 @@ def _scratch_files(conn: object) -> list[Path]:
 def test_a_load_into_an_empty_table_keeps_its_keys_indexes_and_foreign_keys(
     db_session: Session,
 ) -> None:
-    """PostgreSQL drops them for the load and builds them again; the schema ends as it began
+    """PostgreSQL (and SQLite, its secondary indexes, on the staged path) drop them for the load
+    and build them again; the schema ends as it began
     and a row that breaks a foreign key is still refused."""
     conn = db_session.connection()
 

@@ -73,10 +73,12 @@ def _load(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     raw: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
     if rows.num_rows >= STAGE_MIN_ROWS and _free_attach_slot(raw):
         source = f"{_stage(raw, rows)}.rows"
-        # WHERE true: SQLite reads an ON CONFLICT after a bare FROM as a join constraint
-        raw.execute(
-            f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {source} WHERE true {conflict}'
-        )
+        with _sqlite_rebuilt_after_load(raw, table.name, plain=not conflict):
+            # WHERE true: SQLite reads an ON CONFLICT after a bare FROM as a join constraint
+            raw.execute(
+                f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {source} '
+                f"WHERE true {conflict}"
+            )
         return int(rows.num_rows)
     marks = ", ".join("?" for _ in rows.column_names)
     sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks}) {conflict}'
@@ -84,6 +86,29 @@ def _load(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     for batch in _tuples(rows):
         cursor.executemany(sql, batch)
     return int(rows.num_rows)
+
+
+@contextlib.contextmanager
+def _sqlite_rebuilt_after_load(
+    raw: sqlite3.Connection, name: str, *, plain: bool
+) -> Iterator[None]:
+    """A plain insert into an empty SQLite table: its secondary indexes go before the load and
+    are built after it (one sort each instead of a B-tree insert per row in random order — the
+    (月日均, customer id) index took ≈ 10 s of the 1M-customer publish). The primary key and
+    unique constraints stay (SQLite's autoindexes cannot be dropped)."""
+    if not plain or raw.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is not None:
+        yield
+        return
+    indexes = raw.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY name",
+        (name,),
+    ).fetchall()
+    for index, _sql in indexes:
+        raw.execute(f'DROP INDEX "{index}"')
+    yield
+    for _index, sql in indexes:
+        raw.execute(sql)
 
 
 def _stage(raw: sqlite3.Connection, rows: pa.Table) -> str:
