@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.analytics.lake import Lake
 from bankcrm.config import Settings
+from bankcrm.db.session import transaction
 from bankcrm.errors import Forbidden, Unauthorized
 from bankcrm.security import service as security
 from bankcrm.security.actor import Actor
@@ -40,15 +41,8 @@ def state(request: Request) -> AppState:
 
 def db(request: Request) -> Iterator[Session]:
     """The request's unit of work: commit once after the endpoint, roll back on any error."""
-    session = state(request).sessions()
-    try:
+    with transaction(state(request).sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def source(request: Request) -> str | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,9 +49,8 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """Open a session, commit once at the end, roll back on any error."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+def transaction(factory: Callable[[], Session]) -> Iterator[Session]:
+    """A session from `factory`, committed once at the end, rolled back on any error."""
     session = factory()
     try:
         yield session
@@ -61,3 +60,8 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def unit_of_work(engine: Engine | None = None) -> AbstractContextManager[Session]:
+    """Open a session, commit once at the end, roll back on any error."""
+    return transaction(sessionmaker(bind=engine or get_engine(), expire_on_commit=False))

@@ -7,8 +7,8 @@ Amounts: 万元 with two decimals in lists and charts, exact yuan on the 360 pag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bankcrm.api.deps import SESSION_COOKIE, AppState
 from bankcrm.customers import schemas as cs
 from bankcrm.customers import service as customers
+from bankcrm.db.session import transaction
 from bankcrm.errors import BankCrmError
 from bankcrm.security import audit
 from bankcrm.security import service as security
@@ -67,17 +68,8 @@ def beijing(moment: datetime) -> str:
 def install(app: FastAPI) -> None:
     state: AppState = app.state.bankcrm
 
-    @contextmanager
-    def unit() -> Iterator[Session]:
-        session = state.sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def unit() -> AbstractContextManager[Session]:
+        return transaction(state.sessions)
 
     def current(request: Request) -> security.Authenticated | None:
         token = request.cookies.get(SESSION_COOKIE)
