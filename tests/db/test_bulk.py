@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pyarrow as pa
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from bankcrm.db import bulk
@@ -172,3 +172,19 @@ def test_a_load_into_an_empty_table_keeps_its_keys_indexes_and_foreign_keys(
     )
     with pytest.raises(REFUSED), db_session.begin_nested():
         bulk.insert(db_session, Staff.__table__, orphan.set_column(0, "staff_id", pa.array(["X"])))
+
+
+def test_a_rolled_back_first_load_leaves_the_indexes(db_engine: Engine, load_path: str) -> None:
+    """The staged load drops an empty table's secondary indexes and builds them after: a
+    rollback of the whole transaction must give them back (the drop is part of it)."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    def indexes() -> list[str]:
+        return sorted(str(i["name"]) for i in inspect(db_engine).get_indexes("org_units"))
+
+    before = indexes()
+    with db_engine.connect() as conn, OrmSession(bind=conn) as session:
+        assert session.scalar(text("SELECT count(*) FROM org_units")) == 0  # tests roll back
+        bulk.insert(session, OrgUnit.__table__, _org("苏州分行"))  # type: ignore[arg-type]
+        session.rollback()
+    assert indexes() == before

@@ -104,6 +104,10 @@ def _sqlite_rebuilt_after_load(
         "AND sql IS NOT NULL ORDER BY name",
         (name,),
     ).fetchall()
+    if not raw.in_transaction:
+        # the driver opens transactions only before DML: without this the DROP INDEX would
+        # commit on its own, and a later rollback would leave the table without its index
+        raw.execute("BEGIN")
     for index, _sql in indexes:
         raw.execute(f'DROP INDEX "{index}"')
     yield
