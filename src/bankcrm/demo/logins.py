@@ -43,10 +43,12 @@ def random_password() -> str:
 
 
 def _staff(session: Session, role: Role, org_ids: list[str]) -> Staff | None:
+    """An active staff member of `role` in one of `org_ids` — or anywhere, when that unit has
+    none (someone left): every role gets its login."""
     stmt = (
         select(Staff)
-        .where(Staff.role == role.value, Staff.status == "active", Staff.org_id.in_(org_ids))
-        .order_by(Staff.staff_id)
+        .where(Staff.role == role.value, Staff.status == "active")
+        .order_by(Staff.org_id.in_(org_ids).desc(), Staff.staff_id)
     )
     return session.scalars(stmt).first()
 
