@@ -1,5 +1,6 @@
 """One customer's detail from the lake, for the 360 page: the monthly AUM series (aum_monthly of
-the last 13 month ends), holdings, and accounts, loans and cards (holdings_detail). The caller has already checked the customer is in the user's scope
+the last 13 month ends) and accounts, loans and cards (holdings_detail). The key holdings come
+with the customer snapshot in the operational DB. The caller has already checked the customer is in the user's scope
 (`security.scope.scoped`); this module only reads.
 
 Marts are written in customer order, so DuckDB skips every row group but the customer's.
@@ -24,7 +25,6 @@ SERIES_MONTHS = 13
 @dataclass
 class Detail:
     monthly: list[dict[str, Any]]
-    holdings: dict[str, Any] | None
     accounts: list[dict[str, Any]]
     loans: list[dict[str, Any]]
     cards: list[dict[str, Any]]
@@ -68,15 +68,9 @@ def customer_detail(lake: Lake, customer_id: str) -> Detail:
                 "WHERE customer_id = $1 ORDER BY month",
                 [customer_id],
             )
-        holdings = None
         accounts: list[dict[str, Any]] = []
         loans: list[dict[str, Any]] = []
         cards: list[dict[str, Any]] = []
-        dates = nightly.mart_dates(lake, "holdings")
-        if dates:
-            src = parquet_source(nightly.mart_files(lake, "holdings", dates[-1]))
-            found = _rows(con, f"SELECT * FROM {src} WHERE customer_id = $1", [customer_id])
-            holdings = found[0] if found else None
         detail_dates = nightly.mart_dates(lake, "holdings_detail")
         if detail_dates:
             src = parquet_source(nightly.mart_files(lake, "holdings_detail", detail_dates[-1]))
@@ -101,7 +95,7 @@ def customer_detail(lake: Lake, customer_id: str) -> Detail:
                     )
                 else:
                     cards.append({"card_id": row["item_id"]} | {k: row[k] for k in CARD_FIELDS})
-    return Detail(monthly, holdings, accounts, loans, cards)
+    return Detail(monthly, accounts, loans, cards)
 
 
 ACCOUNT_FIELDS = ("product_code", "asset_class", "opened_on", "maturity_date", "closed_on")

@@ -208,7 +208,7 @@ def customer_360(
             )
             for m in (detail.monthly if detail else [])
         ],
-        holdings=_holdings(detail.holdings) if detail else None,
+        holdings=_holdings(c),
         accounts=[
             s.AccountOut(**{**a, "account_id": mask_value("", "account_id", a["account_id"])})
             for a in (detail.accounts if detail else [])
@@ -227,15 +227,18 @@ def customer_360(
     )
 
 
-def _holdings(row: dict[str, Any] | None) -> dict[str, int | bool | str | None] | None:
-    if row is None:
-        return None
-    out: dict[str, int | bool | str | None] = {}
-    for k, v in row.items():
-        if k in ("customer_id", "as_of"):
-            continue
-        out[k] = v.isoformat() if isinstance(v, date) else v
-    return out
+def _holdings(c: Any) -> dict[str, int | bool | str | None]:
+    """The key holdings of the snapshot (published from the holdings mart each night)."""
+    return {
+        "product_count": c.product_count,
+        "has_debit_gold": c.has_debit_gold,
+        "has_credit_card": c.has_credit_card,
+        "has_e_banking": c.e_banking,
+        "has_wealth": c.has_wealth,
+        "has_fund": c.has_fund,
+        "has_insurance": c.has_insurance,
+        "next_maturity_date": c.next_maturity_date.isoformat() if c.next_maturity_date else None,
+    }
 
 
 def unmask(
