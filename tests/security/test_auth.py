@@ -256,3 +256,103 @@ def test_security_headers(client: TestClient) -> None:
 def test_settings_refuse_values_past_their_caps(overrides: dict[str, int]) -> None:
     with pytest.raises(ValidationError):
         Settings(**overrides)  # type: ignore[arg-type]
+
+
+def test_an_expired_password_must_be_changed_before_anything_else(
+    world: World,
+    db_session: Session,
+    db_engine,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from bankcrm.api.app import create_app
+
+    settings = Settings(lake_path=tmp_path, password_max_age_days=90)
+    app = create_app(settings, engine=db_engine)
+    app.state.bankcrm.sessions = sessionmaker(
+        bind=db_session.connection(), join_transaction_mode="create_savepoint"
+    )
+    user = world.users[Role.outlet_head]
+    set_password(db_session, user)
+    user.password_changed_at = utcnow() - timedelta(days=91)
+    db_session.flush()
+    with TestClient(app) as c:
+        status, me = login(c, user.username)
+        assert status == 200 and me["password_expired"] is True
+        h = {"X-CSRF-Token": me["csrf_token"]}
+        refused = c.get("/api/v1/customers")
+        assert refused.status_code == 403 and "口令已过期" in refused.json()["detail"]
+        wrong = c.post(
+            "/api/v1/auth/password",
+            json={"old_password": "nope", "new_password": "Brand-New-Pass-77"},
+            headers=h,
+        )
+        assert wrong.status_code == 422
+        weak = c.post(
+            "/api/v1/auth/password",
+            json={"old_password": PASSWORD, "new_password": "password1234"},
+            headers=h,
+        )
+        assert weak.status_code == 422
+        ok = c.post(
+            "/api/v1/auth/password",
+            json={"old_password": PASSWORD, "new_password": "Brand-New-Pass-77"},
+            headers=h,
+        )
+        assert ok.status_code == 204
+        assert c.get("/api/v1/customers").status_code == 200
+    assert audits(db_session, Action.user_change) >= 1
+
+
+def test_the_workbench_login_sends_an_expired_password_to_the_change_form(
+    world: World,
+    db_session: Session,
+    db_engine,
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """The server-rendered forms (no browser needed): login → /password → change → home."""
+    import re
+
+    from sqlalchemy.orm import sessionmaker
+
+    from bankcrm.api.app import create_app
+    from bankcrm.ui import login as login_forms
+
+    app = create_app(Settings(lake_path=tmp_path, password_max_age_days=90), engine=db_engine)
+    app.include_router(login_forms.router)  # the forms alone, without the NiceGUI pages
+    app.state.bankcrm.sessions = sessionmaker(
+        bind=db_session.connection(), join_transaction_mode="create_savepoint"
+    )
+    user = world.users[Role.outlet_head]
+    set_password(db_session, user)
+    user.password_changed_at = utcnow() - timedelta(days=91)
+    db_session.flush()
+    with TestClient(app, follow_redirects=False) as c:
+        page = c.get("/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        r = c.post("/login", data={"username": user.username, "password": PASSWORD, "csrf": csrf})
+        assert r.status_code == 303 and r.headers["location"] == "/password"
+        form = c.get("/password").text
+        assert "口令已过期" in form
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        mismatch = c.post(
+            "/password",
+            data={
+                "old_password": PASSWORD,
+                "new_password": "Brand-New-Pass-77",
+                "again": "Other-New-Pass-77",
+                "csrf": csrf,
+            },
+        )
+        assert mismatch.status_code == 422 and "不一致" in mismatch.text
+        done = c.post(
+            "/password",
+            data={
+                "old_password": PASSWORD,
+                "new_password": "Brand-New-Pass-77",
+                "again": "Brand-New-Pass-77",
+                "csrf": csrf,
+            },
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/"

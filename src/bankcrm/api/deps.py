@@ -23,6 +23,10 @@ SESSION_COOKIE = "bankcrm_session"
 LOGIN_CSRF_COOKIE = "bankcrm_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# what a user whose password has expired may still do
+PASSWORD_EXPIRED_ALLOWED = frozenset(
+    {"/api/v1/auth/me", "/api/v1/auth/password", "/api/v1/auth/logout"}
+)
 
 
 @dataclass
@@ -73,6 +77,8 @@ def authenticated(request: Request, session: DB) -> security.Authenticated:
         sent = request.headers.get(CSRF_HEADER, "")
         if not found.csrf_token or not secrets.compare_digest(sent, found.csrf_token):
             raise Forbidden("缺少或错误的 CSRF 令牌")
+    if found.password_expired and request.url.path not in PASSWORD_EXPIRED_ALLOWED:
+        raise Forbidden("口令已过期，请先修改口令（POST /api/v1/auth/password）")
     return found
 
 

@@ -30,6 +30,7 @@ from bankcrm.security.schemas import (
     LoginRequest,
     Me,
     NewToken,
+    PasswordChange,
     TokenOut,
     TokenRequest,
 )
@@ -104,7 +105,15 @@ def logout(auth: Auth, session: DB, response: Response) -> Response:
 
 @router.get("/auth/me", response_model=Me, tags=["登录"], summary="当前用户")
 def whoami(auth: Auth) -> Me:
-    return me(auth.actor, auth.csrf_token)
+    return me(auth.actor, auth.csrf_token, auth.password_expired)
+
+
+@router.post("/auth/password", status_code=204, tags=["登录"], summary="修改本人口令")
+def change_password(body: PasswordChange, auth: Auth, session: DB, request: Request) -> Response:
+    security.change_own_password(
+        session, auth, state(request).settings, body.old_password, body.new_password
+    )
+    return Response(status_code=204)
 
 
 def _token_out(t: object) -> TokenOut:

@@ -25,6 +25,11 @@ class Me(BaseModel):
     password_expired: bool = False
 
 
+class PasswordChange(BaseModel):
+    old_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
 class CsrfOut(BaseModel):
     csrf_token: str
 

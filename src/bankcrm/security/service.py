@@ -125,6 +125,28 @@ def set_password(
     audit.record(session, actor, Action.user_change, target=username, detail={"op": "password"})
 
 
+def change_own_password(
+    session: Session, auth: Authenticated, settings: Settings, old: str, new: str
+) -> None:
+    """A user changes their own password (the old one proves it is them); their other sessions
+    end, this one stays."""
+    user = session.get(User, auth.actor.user_id) if auth.actor.user_id else None
+    if user is None or not passwords.verify(user.password_hash, old):
+        raise InvalidInput("原口令不正确", loc=("body", "old_password"))
+    if old == new:
+        raise InvalidInput("新口令不能与原口令相同", loc=("body", "new_password"))
+    passwords.check_policy(new, settings, username=user.username)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    others = delete(UserSession).where(UserSession.user_id == user.id)
+    if auth.session_id:
+        others = others.where(UserSession.id != auth.session_id)
+    session.execute(others)
+    audit.record(
+        session, auth.actor, Action.user_change, target=user.username, detail={"op": "own_password"}
+    )
+
+
 def disable(session: Session, actor: Actor, username: str) -> None:
     user = by_username(session, username)
     if user is None:
@@ -273,11 +295,7 @@ def login(
     )
     actor = actor_for(session, user, source)
     audit.record(session, actor, Action.login)
-    expired = bool(
-        settings.password_max_age_days
-        and (changed := _aware(user.password_changed_at))
-        and now - changed > timedelta(days=settings.password_max_age_days)
-    )
+    expired = password_expired(user, settings, now)
     return LoginResult(True, token=token, csrf_token=csrf, actor=actor, password_expired=expired)
 
 
@@ -317,6 +335,16 @@ class Authenticated:
     actor: Actor
     csrf_token: str | None  # None for access tokens (no ambient credential: no CSRF)
     session_id: str | None = None
+    password_expired: bool = False  # past BANKCRM_PASSWORD_MAX_AGE_DAYS: change it first
+
+
+def password_expired(user: User, settings: Settings, now: datetime) -> bool:
+    changed = _aware(user.password_changed_at)
+    return bool(
+        settings.password_max_age_days
+        and changed is not None
+        and now - changed > timedelta(days=settings.password_max_age_days)
+    )
 
 
 def authenticate_session(
@@ -338,7 +366,12 @@ def authenticate_session(
         return None
     if idle > TOUCH_EVERY:
         row.last_seen_at = now
-    return Authenticated(actor_for(session, user, source), row.csrf_token, row.id)
+    return Authenticated(
+        actor_for(session, user, source),
+        row.csrf_token,
+        row.id,
+        password_expired=password_expired(user, settings, now),
+    )
 
 
 def logout(session: Session, actor: Actor, session_id: str) -> None:

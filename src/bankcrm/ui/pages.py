@@ -82,7 +82,7 @@ def install(app: FastAPI) -> None:
     def act(request: Request, work: Callable[[Session, Actor], Any]) -> Any:
         """Run an action from the websocket: the session must still be live."""
         auth = current(request)
-        if auth is None:
+        if auth is None or auth.password_expired:
             ui.notify("会话已过期，请重新登录", type="warning")
             ui.navigate.to("/login")
             return None
@@ -120,7 +120,11 @@ def install(app: FastAPI) -> None:
 
     def guard(request: Request) -> security.Authenticated | RedirectResponse:
         auth = current(request)
-        return auth if auth is not None else RedirectResponse("/login", status_code=303)
+        if auth is None:
+            return RedirectResponse("/login", status_code=303)
+        if auth.password_expired:
+            return RedirectResponse("/password", status_code=303)
+        return auth
 
     @ui.page("/")
     def home(request: Request) -> RedirectResponse | None:
