@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +25,7 @@ def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(lake_path=tmp_path / "lake", database_url="sqlite://")
 
 
-@pytest.fixture
-def client(db_session: Session, db_engine: Engine, settings: Settings) -> Iterator[TestClient]:
+def app_on(db_session: Session, db_engine: Engine, settings: Settings) -> FastAPI:
     """The app, its every request a savepoint inside the test's transaction (rolled back)."""
     app = create_app(settings, engine=db_engine)
     app.state.bankcrm.sessions = sessionmaker(
@@ -33,7 +33,12 @@ def client(db_session: Session, db_engine: Engine, settings: Settings) -> Iterat
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
     )
-    with TestClient(app, base_url="http://testserver") as c:
+    return app
+
+
+@pytest.fixture
+def client(db_session: Session, db_engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(app_on(db_session, db_engine, settings), base_url="http://testserver") as c:
         yield c
 
 

@@ -18,6 +18,7 @@ from bankcrm.security import passwords
 from bankcrm.security.audit import Action
 from bankcrm.security.models import AuditEvent, User, UserSession
 from bankcrm.security.roles import Role
+from tests.security.conftest import app_on
 from tests.security.world import World
 
 PASSWORD = "Tide-Lantern-42x"
@@ -26,6 +27,15 @@ PASSWORD = "Tide-Lantern-42x"
 def set_password(session: Session, user: User, password: str = PASSWORD) -> None:
     user.password_hash = passwords.hash_password(password)
     session.flush()
+
+
+def expired(db_session: Session, world: World) -> User:
+    """The outlet head, with PASSWORD set 91 days ago."""
+    user = world.users[Role.outlet_head]
+    set_password(db_session, user)
+    user.password_changed_at = utcnow() - timedelta(days=91)
+    db_session.flush()
+    return user
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> tuple[int, dict]:
@@ -156,14 +166,7 @@ def test_failures_from_one_address_lock_that_address(
     db_engine,
     tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
-    from sqlalchemy.orm import sessionmaker
-
-    from bankcrm.api.app import create_app
-
-    app = create_app(Settings(lake_path=tmp_path, address_max_failures=3), engine=db_engine)
-    app.state.bankcrm.sessions = sessionmaker(
-        bind=db_session.connection(), join_transaction_mode="create_savepoint"
-    )
+    app = app_on(db_session, db_engine, Settings(lake_path=tmp_path, address_max_failures=3))
     with TestClient(app) as c:
         codes = [login(c, f"nobody{i}", "Wrong-password-1")[0] for i in range(4)]
     assert codes == [401, 401, 401, 429]
@@ -264,19 +267,8 @@ def test_an_expired_password_must_be_changed_before_anything_else(
     db_engine,
     tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
-    from sqlalchemy.orm import sessionmaker
-
-    from bankcrm.api.app import create_app
-
-    settings = Settings(lake_path=tmp_path, password_max_age_days=90)
-    app = create_app(settings, engine=db_engine)
-    app.state.bankcrm.sessions = sessionmaker(
-        bind=db_session.connection(), join_transaction_mode="create_savepoint"
-    )
-    user = world.users[Role.outlet_head]
-    set_password(db_session, user)
-    user.password_changed_at = utcnow() - timedelta(days=91)
-    db_session.flush()
+    app = app_on(db_session, db_engine, Settings(lake_path=tmp_path, password_max_age_days=90))
+    user = expired(db_session, world)
     with TestClient(app) as c:
         status, me = login(c, user.username)
         assert status == 200 and me["password_expired"] is True
@@ -314,20 +306,11 @@ def test_the_workbench_login_sends_an_expired_password_to_the_change_form(
     """The server-rendered forms (no browser needed): login → /password → change → home."""
     import re
 
-    from sqlalchemy.orm import sessionmaker
-
-    from bankcrm.api.app import create_app
     from bankcrm.ui import login as login_forms
 
-    app = create_app(Settings(lake_path=tmp_path, password_max_age_days=90), engine=db_engine)
+    app = app_on(db_session, db_engine, Settings(lake_path=tmp_path, password_max_age_days=90))
     app.include_router(login_forms.router)  # the forms alone, without the NiceGUI pages
-    app.state.bankcrm.sessions = sessionmaker(
-        bind=db_session.connection(), join_transaction_mode="create_savepoint"
-    )
-    user = world.users[Role.outlet_head]
-    set_password(db_session, user)
-    user.password_changed_at = utcnow() - timedelta(days=91)
-    db_session.flush()
+    user = expired(db_session, world)
     with TestClient(app, follow_redirects=False) as c:
         page = c.get("/login").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,6 +54,30 @@ def source(request: Request) -> str | None:
 
 
 DB = Annotated[Session, Depends(db)]
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, **kw: Any) -> None:
+    """Every cookie the app sets: HttpOnly, SameSite=Strict, Secure when served over TLS."""
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=state(request).settings.secure_cookies,
+        path="/",
+        **kw,
+    )
+
+
+def cookie_session(app: AppState, request: Request) -> security.Authenticated | None:
+    """The live session of the request's cookie, in a transaction of its own (the workbench's
+    pages and forms; an expired session is removed). `app` is passed in: a NiceGUI page's
+    request belongs to NiceGUI's own app, not to ours."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with transaction(app.sessions) as session:
+        return security.authenticate_session(session, app.settings, token, source(request))
 
 
 def authenticated(request: Request, session: DB) -> security.Authenticated:

@@ -15,6 +15,7 @@ from bankcrm.api.deps import (
     SESSION_COOKIE,
     CurrentActor,
     authenticated,
+    set_cookie,
     source,
     state,
 )
@@ -54,22 +55,10 @@ def me(actor: Actor, csrf: str | None = None, expired: bool = False) -> Me:
     )
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, **kw: object) -> None:
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        samesite="strict",
-        secure=state(request).settings.secure_cookies,
-        path="/",
-        **kw,  # type: ignore[arg-type]
-    )
-
-
 @router.get("/auth/csrf", response_model=CsrfOut, tags=["登录"], summary="登录前获取 CSRF 令牌")
 def login_csrf(request: Request, response: Response) -> CsrfOut:
     token = secrets.token_urlsafe(32)
-    _cookie(response, request, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return CsrfOut(csrf_token=token)
 
 
@@ -86,7 +75,7 @@ def login(body: LoginRequest, request: Request, response: Response, session: DB)
         session.commit()  # the failure count, lock and audit rows stay
         raise BankCrmError(result.message, status_code=result.status)
     assert result.token and result.actor
-    _cookie(response, request, SESSION_COOKIE, result.token)
+    set_cookie(response, request, SESSION_COOKIE, result.token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return me(result.actor, result.csrf_token, result.password_expired)
 

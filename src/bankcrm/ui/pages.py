@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 from sqlalchemy.orm import Session
 
-from bankcrm.api.deps import SESSION_COOKIE, AppState
+from bankcrm.api.deps import AppState, cookie_session
 from bankcrm.customers import schemas as cs
 from bankcrm.customers import service as customers
 from bankcrm.db.session import transaction
@@ -71,17 +71,9 @@ def install(app: FastAPI) -> None:
     def unit() -> AbstractContextManager[Session]:
         return transaction(state.sessions)
 
-    def current(request: Request) -> security.Authenticated | None:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
-            return None
-        source = request.client.host if request.client else None
-        with unit() as session:
-            return security.authenticate_session(session, state.settings, token, source)
-
     def act(request: Request, work: Callable[[Session, Actor], Any]) -> Any:
         """Run an action from the websocket: the session must still be live."""
-        auth = current(request)
+        auth = cookie_session(state, request)
         if auth is None or auth.password_expired:
             ui.notify("会话已过期，请重新登录", type="warning")
             ui.navigate.to("/login")
@@ -118,20 +110,27 @@ def install(app: FastAPI) -> None:
                 sanitize=False,
             )
 
-    def guard(request: Request) -> security.Authenticated | RedirectResponse:
-        auth = current(request)
+    def enter(
+        request: Request, heading: str, need: Permission | None = None, denied: str = ""
+    ) -> security.Authenticated | RedirectResponse | None:
+        """A page's start: the live session (else to /login, or /password when it expired),
+        the header, and the permission the page needs (else `denied` and nothing more)."""
+        auth = cookie_session(state, request)
         if auth is None:
             return RedirectResponse("/login", status_code=303)
         if auth.password_expired:
             return RedirectResponse("/password", status_code=303)
+        frame(auth, heading)
+        if need is not None and not auth.actor.can(need):
+            ui.label(denied).classes("q-pa-md")
+            return None
         return auth
 
     @ui.page("/")
     def home(request: Request) -> RedirectResponse | None:
-        auth = guard(request)
-        if isinstance(auth, RedirectResponse):
+        auth = enter(request, "首页")
+        if not isinstance(auth, security.Authenticated):
             return auth
-        frame(auth, "首页")
         actor = auth.actor
         if not actor.can(Permission.view_aggregates):
             with ui.column().classes("q-pa-md"):
@@ -224,13 +223,9 @@ def install(app: FastAPI) -> None:
 
     @ui.page("/customers")
     def customer_list(request: Request) -> RedirectResponse | None:
-        auth = guard(request)
-        if isinstance(auth, RedirectResponse):
+        auth = enter(request, "客户", Permission.list_customers, "无权查看客户列表")
+        if not isinstance(auth, security.Authenticated):
             return auth
-        frame(auth, "客户")
-        if not auth.actor.can(Permission.list_customers):
-            ui.label("无权查看客户列表").classes("q-pa-md")
-            return None
         with unit() as session:
             sets = [rs.spec.name for rs in tiering.list_rule_sets(session)]
         state_: dict[str, Any] = {"cursors": [None], "page": 0}
@@ -336,10 +331,9 @@ def install(app: FastAPI) -> None:
 
     @ui.page("/customers/{customer_id}")
     def customer_page(request: Request, customer_id: str) -> RedirectResponse | None:
-        auth = guard(request)
-        if isinstance(auth, RedirectResponse):
+        auth = enter(request, "客户360")
+        if not isinstance(auth, security.Authenticated):
             return auth
-        frame(auth, "客户360")
         view: cs.Customer360 | None = act(
             request, lambda s, a: customers.customer_360(s, a, state.lake, customer_id)
         )
@@ -520,13 +514,9 @@ def install(app: FastAPI) -> None:
 
     @ui.page("/rules")
     def rules_page(request: Request) -> RedirectResponse | None:
-        auth = guard(request)
-        if isinstance(auth, RedirectResponse):
+        auth = enter(request, "分层规则", Permission.edit_rules, "无权维护分层规则")
+        if not isinstance(auth, security.Authenticated):
             return auth
-        frame(auth, "分层规则")
-        if not auth.actor.can(Permission.edit_rules):
-            ui.label("无权维护分层规则").classes("q-pa-md")
-            return None
         from bankcrm.analytics import preview
         from bankcrm.tiering.schemas import parse_toml
 
@@ -594,13 +584,9 @@ def install(app: FastAPI) -> None:
 
     @ui.page("/audit")
     def audit_page(request: Request) -> RedirectResponse | None:
-        auth = guard(request)
-        if isinstance(auth, RedirectResponse):
+        auth = enter(request, "审计", Permission.view_audit, "无权查看审计日志")
+        if not isinstance(auth, security.Authenticated):
             return auth
-        frame(auth, "审计")
-        if not auth.actor.can(Permission.view_audit):
-            ui.label("无权查看审计日志").classes("q-pa-md")
-            return None
         with ui.column().classes("q-pa-md w-full"):
             ui.label("审计日志").classes("text-h5")
             with ui.row().classes("items-end q-gutter-sm"):
