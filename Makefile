@@ -48,7 +48,7 @@ pg:
 demo: install
 	$(UV) run bankcrm db upgrade
 	$(UV) run bankcrm demo run --customers $(DEMO_CUSTOMERS) --months $(DEMO_MONTHS) --seed $(DEMO_SEED) --daily-tail $(DEMO_DAILY_TAIL)
-	$(UV) run bankcrm serve --host 127.0.0.1 --port 8080
+	$(UV) run bankcrm serve --host 127.0.0.1 --port 8080 --business-date auto
 
 bench: install
 	$(UV) run python bench/ingest.py --customers 100000

@@ -53,6 +53,7 @@ from bankcrm.assignment.models import CustomerOwner
 from bankcrm.config import Settings
 from bankcrm.db import migrate
 from bankcrm.db.session import make_engine, unit_of_work
+from bankcrm.maintenance import policies
 from bankcrm.security import service as security
 from bankcrm.security.actor import Actor
 from bankcrm.security.models import User
@@ -67,9 +68,10 @@ db = make_engine(url)
 migrate.upgrade(db)
 with unit_of_work(db) as session:
     service.install_presets(session, "bench")
+    policies.install_presets(session, "bench")
     publish.publish(session, lake, as_of, names)
 with unit_of_work(db) as session:
-    owned = assignment.assign_unowned(session, as_of)
+    owned = assignment.run_nightly(session, as_of).changed
     bench = Actor(None, "bench", None, frozenset())
     security.sync_from_staff(session, bench)
     tokens = {}

@@ -97,6 +97,7 @@ def db_upgrade(revision: str = "head") -> None:
     """创建或迁移 BANKCRM_DATABASE_URL 指定的运营数据库。"""
     from bankcrm.db import migrate
     from bankcrm.db.session import get_engine, unit_of_work
+    from bankcrm.maintenance import policies
     from bankcrm.tiering import service as tiering
 
     engine = get_engine()
@@ -106,6 +107,8 @@ def db_upgrade(revision: str = "head") -> None:
         with unit_of_work(engine) as session:
             for rs in tiering.install_presets(session, CLI_ACTOR):
                 console.print(f"已安装预置分层规则集 {rs.spec.name}（{rs.spec.title}）")
+            for p in policies.install_presets(session, CLI_ACTOR):
+                console.print(f"已安装预置维护方案 {p.spec.name}（{p.spec.title}）")
 
 
 @app.command("ingest")
@@ -261,20 +264,17 @@ def demo_run(
     dates = jobs.month_ends(history_start, first_drop)
     dates += [_drop_date(d) for d in result.drops[1:]]
     for d in dates:
-        run_nightly_date(lake, d)
-    _demo_logins(dates[-1])
+        run_nightly_date(lake, d, with_tasks=d == dates[-1])
+    _demo_logins()
 
 
-def _demo_logins(as_of: date) -> None:
-    """Owners for the front-line scope, users from HR and one random-password login per role."""
-    from bankcrm.assignment import service as assignment
+def _demo_logins() -> None:
+    """Users from HR and one random-password login per role."""
     from bankcrm.db.session import unit_of_work
     from bankcrm.demo import logins
 
     with unit_of_work() as session:
-        owned = assignment.assign_unowned(session, as_of)
         made = logins.create(session, get_settings())
-    console.print(f"管户：新分配 {owned:,} 位客户")
     table = Table(title="演示账户（口令为本次构建随机生成，仅显示这一次）")
     for h in ("角色", "用户名", "口令", "姓名", "机构"):
         table.add_column(h)
@@ -395,4 +395,5 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 import bankcrm.cli_batch  # noqa: E402  (registers `nightly` and `tiers export`)
+import bankcrm.cli_holidays  # noqa: E402  (registers `holidays`)
 import bankcrm.cli_security  # noqa: E402, F401  (registers `users`, `audit`, `serve`)

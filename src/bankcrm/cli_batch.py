@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +12,17 @@ from rich.table import Table
 from bankcrm.analytics import lake as lakes
 from bankcrm.cli import app, console, current_lake, err, fail, tiers_app
 from bankcrm.errors import BankCrmError
+from bankcrm.maintenance.schemas import KIND_LABELS
+
+if TYPE_CHECKING:
+    from bankcrm.analytics.jobs import NightlyRun
+
+REASON_LABELS = {
+    "initial": "新分配",
+    "upgrade": "升层移交",
+    "downgrade": "降层移交",
+    "ineligible": "人员变动重分配",
+}
 
 
 @app.command("nightly")
@@ -33,8 +44,8 @@ def nightly_cmd(
         dates = _nightly_dates(lake, as_of, start, end)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    for d in dates:
-        run_nightly_date(lake, d)
+    for i, d in enumerate(dates):
+        run_nightly_date(lake, d, with_tasks=i == len(dates) - 1)
 
 
 def _nightly_dates(
@@ -60,8 +71,9 @@ def _date(text: str, option: str) -> date:
         raise ValueError(f"{option} 日期格式应为 YYYY-MM-DD：{text!r}") from None
 
 
-def run_nightly_date(lake: lakes.Lake, as_of: date) -> None:
-    """One date's nightly with a line per step, then the summary staff read."""
+def run_nightly_date(lake: lakes.Lake, as_of: date, *, with_tasks: bool = True) -> None:
+    """One date's nightly with a line per step, then the summary staff read. `with_tasks`:
+    generate the task calendar too (a backfill does it for its last date only)."""
     from bankcrm.analytics import jobs
 
     console.rule(f"夜间批处理 {as_of}")
@@ -83,6 +95,43 @@ def run_nightly_date(lake: lakes.Lake, as_of: date) -> None:
     table = Table(title=f"{as_of} 各层客户数")
     for h in ("规则集", "层级", "客户数", "升层", "降层", "新分层"):
         table.add_column(h, justify="left" if h in ("规则集", "层级") else "right")
+    _tier_rows(table, result)
+    console.print(table)
+    _maintenance(as_of, with_tasks)
+
+
+def _maintenance(as_of: date, with_tasks: bool) -> None:
+    import time
+
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.maintenance import jobs as maintenance
+
+    t0 = time.perf_counter()
+    try:
+        with console.status(f"{as_of} · 管户分配与任务日历…"), unit_of_work() as session:
+            run = maintenance.run(session, as_of, with_tasks=with_tasks)
+    except BankCrmError as exc:  # rolled back as a whole
+        err.print(f"[yellow]管户与任务未生成：{exc.message}[/]")
+        return
+    a = run.assignment
+    moved = "，".join(f"{REASON_LABELS.get(k, k)} {v:,}" for k, v in sorted(a.changes.items()))
+    console.print(
+        f"管户（{a.policy}）：保持 {a.kept:,}；{moved or '无变更'}；"
+        f"离职待分配 {a.leavers_queued:,}；无合适人员或容量已满 {a.unassigned:,}"
+    )
+    if run.tasks is not None:
+        t = run.tasks
+        kinds = "，".join(f"{KIND_LABELS.get(k, k)} {v:,}" for k, v in sorted(t.by_kind.items()))
+        console.print(
+            f"任务日历 {t.first}～{t.last}：{t.owners:,} 位管户人、{t.customers:,} 位客户，"
+            f"{t.generated:,} 项（{kinds}）；撤销不再需要的 {t.removed:,} 项"
+        )
+        for w in t.warnings:
+            err.print(f"[yellow]{w}[/]")
+    console.print(f"管户与任务用时 {time.perf_counter() - t0:.1f}s")
+
+
+def _tier_rows(table: Table, result: NightlyRun) -> None:
     for rs, counts in result.published.counts.items():
         moves = result.published.moves.get(rs, {})
         for i, (tier, n) in enumerate(counts.items()):
@@ -95,7 +144,6 @@ def run_nightly_date(lake: lakes.Lake, as_of: date) -> None:
                 f"{moves.get('down', 0):,}" if first else "",
                 f"{moves.get('new', 0):,}" if first else "",
             )
-    console.print(table)
 
 
 @tiers_app.command("export")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -196,13 +197,46 @@ def audit_purge() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="监听地址（默认仅本机）")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8080,
+    business_date: Annotated[
+        str | None,
+        typer.Option(
+            "--business-date",
+            help="营业日期 YYYY-MM-DD，或 auto（最近一次夜间批处理日期的次日；演示库用）",
+        ),
+    ] = None,
 ) -> None:
     """启动 JSON API 与工作台。"""
+    import os
+
     import uvicorn
 
     from bankcrm.api.app import create_app
+    from bankcrm.config import get_settings
 
+    if business_date is not None:
+        pinned = _business_date(business_date)
+        os.environ["BANKCRM_BUSINESS_DATE"] = pinned.isoformat()
+        get_settings.cache_clear()
+        console.print(f"营业日期固定为 {pinned.isoformat()}")
     console.print(
         f"bankcrm 工作台：http://{host}:{port}/   API 文档：http://{host}:{port}/api/docs"
     )
     uvicorn.run(create_app(ui=True), host=host, port=port, log_level="info", access_log=False)
+
+
+def _business_date(text: str) -> date:
+    from datetime import timedelta
+
+    from bankcrm.customers import service as customers
+    from bankcrm.db.session import unit_of_work
+
+    if text != "auto":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise fail(f"--business-date 应为 YYYY-MM-DD 或 auto：{text!r}") from None
+    with unit_of_work() as session:
+        last = customers.data_date(session)
+    if last is None:
+        raise fail("运营库还没有夜间批处理结果：--business-date auto 无从确定")
+    return last + timedelta(days=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL 连接池大小（每个进程）")
     db_max_overflow: int = Field(default=20, ge=0, description="连接池溢出上限（每个进程）")
+    maintenance_rule_set: str = Field(
+        default="maintenance_3tier",
+        description="管户与维护标准所依据的分层规则集（其同名维护方案）",
+    )
+    business_date: date | None = Field(
+        default=None, description="营业日期（默认今天；演示库或培训环境可固定为数据日期次日）"
+    )
+    task_horizon_days: int = Field(default=45, ge=1, le=120, description="任务日历生成天数")
     # security (DESIGN §7); the caps are the issue's: idle ≤ 30 min, lifetime ≤ 12 h
     session_idle_minutes: int = Field(default=15, ge=1, le=30, description="会话空闲超时（分钟）")
     session_max_hours: int = Field(default=8, ge=1, le=12, description="会话绝对有效期（小时）")

@@ -117,13 +117,17 @@ def create_app(
         detail = messages.get(exc.status_code, str(exc.detail))
         return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
+    from bankcrm.assignment.routes import router as assignment
     from bankcrm.customers.routes import router as customers
+    from bankcrm.maintenance.routes import router as maintenance
     from bankcrm.security.routes import router as security
     from bankcrm.tiering.routes import router as tiering
 
     app.include_router(security, prefix="/api/v1")
     app.include_router(customers, prefix="/api/v1")
     app.include_router(tiering, prefix="/api/v1")
+    app.include_router(maintenance, prefix="/api/v1")
+    app.include_router(assignment, prefix="/api/v1")
     if ui:
         from bankcrm.ui import login, pages
 

@@ -130,6 +130,16 @@ def one(session: Session, actor: Actor, customer_id: str) -> Row[*tuple[Any, ...
     return session.execute(scoped(stmt, actor)).first()
 
 
+def visible(session: Session, actor: Actor, customer_id: str) -> Customer | None:
+    stmt = scoped(select(Customer).where(Customer.customer_id == customer_id), actor)
+    return session.scalars(stmt).first()
+
+
+def visible_ids(session: Session, actor: Actor, customer_ids: list[str]) -> set[str]:
+    stmt = select(Customer.customer_id).where(Customer.customer_id.in_(customer_ids))
+    return set(session.scalars(scoped(stmt, actor)))
+
+
 def current_tiers(session: Session, actor: Actor, customer_id: str) -> list[CustomerTier]:
     stmt = select(CustomerTier).where(CustomerTier.customer_id == customer_id)
     stmt = scoped(stmt, actor, CustomerTier.customer_id).order_by(CustomerTier.rule_set)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bankcrm.analytics.lake import Lake
 from bankcrm.customers import repository as repo
 from bankcrm.customers import schemas as s
+from bankcrm.customers.models import Customer
 from bankcrm.errors import Forbidden, InvalidInput, NotFound
 from bankcrm.kit.money import fen_to_yuan
 from bankcrm.security import audit
@@ -129,6 +130,27 @@ def _found(session: Session, actor: Actor, customer_id: str) -> Any:
     if row is None:
         raise NotFound(f"客户不存在：{customer_id}")
     return row
+
+
+def require_visible(session: Session, actor: Actor, customer_id: str) -> Customer:
+    """The customer if `actor` may see it (their data scope); else NotFound, as for the 360."""
+    found = repo.visible(session, actor, customer_id)
+    if found is None:
+        raise NotFound(f"客户不存在：{customer_id}")
+    return found
+
+
+def data_date(session: Session) -> date | None:
+    """The latest nightly date published into the customers snapshot."""
+    return repo.latest_as_of(session)
+
+
+def visible_ids(session: Session, actor: Actor, customer_ids: list[str]) -> set[str]:
+    """Which of `customer_ids` the actor may see."""
+    found: set[str] = set()
+    for start in range(0, len(customer_ids), 1000):
+        found |= repo.visible_ids(session, actor, customer_ids[start : start + 1000])
+    return found
 
 
 def customer_360(

@@ -44,18 +44,24 @@ def upsert(
     *,
     newer_only: bool = True,
     fresh: bool = False,
+    key: Sequence[str] = (),
+    only_if: str = "",
 ) -> int:
-    """Insert or update by primary key. `fresh`: the caller knows no row's key is stored yet (a
-    first publish), so a plain insert does — on PostgreSQL a COPY straight into the table."""
+    """Insert or update by primary key (or the unique columns `key`). `fresh`: the caller knows
+    no row's key is stored yet (a first publish), so a plain insert does — on PostgreSQL a COPY
+    straight into the table. `only_if`: an SQL condition on the stored row ("{table}"."col")
+    that must hold for it to be updated."""
     if fresh:
         return insert(session, table, rows)
-    key = [c.name for c in table.primary_key.columns]
+    key = list(key) or [c.name for c in table.primary_key.columns]
     cols = rows.column_names
     updates = [c for c in cols if c not in key]
     set_clause = ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
     if "loaded_at" in table.c and "loaded_at" not in cols:
         set_clause += ', "loaded_at" = CURRENT_TIMESTAMP'
-    where = f' WHERE "{table.name}"."as_of" <= excluded."as_of"' if newer_only else ""
+    conditions = [f'"{table.name}"."as_of" <= excluded."as_of"'] if newer_only else []
+    conditions += [only_if] if only_if else []
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     conflict = f"ON CONFLICT ({_names(key)}) DO UPDATE SET {set_clause}{where}"
     return _load(session, table, rows, conflict)
 

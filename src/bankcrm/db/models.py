@@ -1,8 +1,18 @@
 """Import every domain's models so Alembic and the drift test see the whole schema."""
 
-from bankcrm.assignment.models import CustomerOwner
+from bankcrm.assignment.models import AssignmentChange, CustomerOwner, Handover
 from bankcrm.customers.models import Customer
 from bankcrm.db.base import Base
+from bankcrm.maintenance.models import (
+    Contact,
+    CustomerProfile,
+    HolidayOverride,
+    MaintenancePolicy,
+    ProductMessage,
+    ProductMessageRecipient,
+    ServicePlan,
+    Task,
+)
 from bankcrm.orgs.models import OrgUnit, Staff
 from bankcrm.products.models import Product
 from bankcrm.security.models import (
@@ -18,14 +28,24 @@ from bankcrm.tiering.models import CustomerTier, TierChange, TierRuleSet
 __all__ = [
     "AccessToken",
     "AddressThrottle",
+    "AssignmentChange",
     "AuditEvent",
     "Base",
+    "Contact",
     "Customer",
     "CustomerOwner",
+    "CustomerProfile",
     "CustomerTier",
+    "Handover",
+    "HolidayOverride",
+    "MaintenancePolicy",
     "OrgUnit",
     "Product",
+    "ProductMessage",
+    "ProductMessageRecipient",
+    "ServicePlan",
     "Staff",
+    "Task",
     "TierChange",
     "TierRuleSet",
     "User",

@@ -72,3 +72,8 @@ def apply(rule: str, value: object) -> object:
     if value is None:
         return None
     return RULES[rule](str(value))
+
+
+def name_or_none(value: str | None) -> str | None:
+    """A masked name, for lists that may lack one."""
+    return name(value) if value else None

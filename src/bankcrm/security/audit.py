@@ -40,6 +40,9 @@ class Action:
     user_change = "user_change"
     token_change = "token_change"
     audit_purge = "audit_purge"
+    assignment = "assignment"
+    handover = "handover"
+    contact = "contact"
 
 
 ACTION_LABELS = {
@@ -56,6 +59,9 @@ ACTION_LABELS = {
     Action.user_change: "用户变更",
     Action.token_change: "访问令牌变更",
     Action.audit_purge: "审计日志清理",
+    Action.assignment: "管户变更",
+    Action.handover: "管户移交",
+    Action.contact: "维护记录",
 }
 
 _FIELDS = (

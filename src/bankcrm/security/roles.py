@@ -31,6 +31,9 @@ class Permission(StrEnum):
     edit_rules = "edit_rules"
     view_audit = "view_audit"
     manage_users = "manage_users"
+    log_contact = "log_contact"  # contacts, product messages, 建档 fields (own customers)
+    manage_assignment = "manage_assignment"  # approve hand-overs, place queued customers
+    view_compliance = "view_compliance"  # compliance and 建档 coverage of the subtree
 
 
 ROLE_LABELS = {
@@ -49,20 +52,21 @@ ROLE_LABELS = {
 }
 
 P = Permission
-_FRONT_LINE = {P.list_customers, P.view_customer, P.view_aggregates}
+_FRONT_LINE = {P.list_customers, P.view_customer, P.view_aggregates, P.log_contact}
 _MANAGER = _FRONT_LINE | {P.unmask, P.export}
-_LEADER = _MANAGER | {P.export_unmasked}
+_HEAD = _MANAGER | {P.manage_assignment, P.view_compliance}
+_LEADER = _HEAD | {P.export_unmasked}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.teller: frozenset(_FRONT_LINE),
     Role.lobby_manager: frozenset(_FRONT_LINE),
     Role.account_manager: frozenset(_MANAGER),
     Role.wealth_manager: frozenset(_MANAGER),
-    Role.outlet_head: frozenset(_MANAGER),
+    Role.outlet_head: frozenset(_HEAD),
     Role.retail_head: frozenset(_LEADER),
     Role.sub_branch_vp: frozenset(_LEADER),
     Role.sub_branch_president: frozenset(_LEADER),
     # aggregates of the subtree and masked lists only: no 360 page, no unmask
-    Role.analyst: frozenset({P.list_customers, P.view_aggregates, P.export}),
+    Role.analyst: frozenset({P.list_customers, P.view_aggregates, P.export, P.view_compliance}),
     Role.rule_admin: frozenset({P.edit_rules, P.view_aggregates}),
     Role.auditor: frozenset({P.view_audit}),
     Role.admin: frozenset({P.manage_users}),

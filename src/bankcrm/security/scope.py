@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bankcrm.assignment.models import CustomerOwner
@@ -58,6 +58,17 @@ def scoped(
             exists().where(o.customer_id == customer_id, o.staff_id == actor.staff_id)
         )
     return stmt
+
+
+def scoped_work(stmt: S, actor: Actor, staff_col: Any, org_col: Any) -> S:
+    """Work items (maintenance tasks, contacts, hand-overs): a front-line user sees their own;
+    a head sees those of the units in their subtree, and their own wherever they sit."""
+    if actor.org_id is None or not any(actor.can(p) for p in _CUSTOMER_PERMISSIONS):
+        return stmt.where(false())
+    if actor.assigned_only:
+        return stmt.where(staff_col == actor.staff_id)
+    in_tree = org_col.in_(org_subtree(actor.org_id))
+    return stmt.where(or_(in_tree, staff_col == actor.staff_id) if actor.staff_id else in_tree)
 
 
 def scoped_audit(stmt: S, actor: Actor, org_col: Any) -> S:

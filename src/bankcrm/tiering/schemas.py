@@ -209,7 +209,7 @@ def parse_toml(text: str, source: str = "rule set") -> RuleSetSpec:
         data = _from_document(doc)
         return RuleSetSpec.model_validate(data)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
-        raise InvalidInput(f"{source}：{_explain(exc)}", loc=(source,)) from exc
+        raise InvalidInput(f"{source}：{explain(exc)}", loc=(source,)) from exc
 
 
 def _from_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +260,7 @@ _PYDANTIC_ZH = {
 }
 
 
-def _explain(exc: ValueError) -> str:
+def explain(exc: ValueError) -> str:
     if isinstance(exc, ValidationError):
         parts = []
         for e in exc.errors():

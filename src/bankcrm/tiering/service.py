@@ -86,6 +86,10 @@ def list_rule_sets(session: Session) -> list[RuleSetVersion]:
     return [_view(row, n) for row, n in repo.latest_of_each(session)]
 
 
+def has_rule_set(session: Session, name: str) -> bool:
+    return repo.latest(session, name) is not None
+
+
 def get(session: Session, name: str, version: int | None = None) -> RuleSetVersion:
     row = repo.latest(session, name) if version is None else repo.version(session, name, version)
     if row is None:

@@ -1,0 +1,1 @@
+"""Maintenance standards per tier, holidays, task calendars, contacts and compliance (issue 6)."""
