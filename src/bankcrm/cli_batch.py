@@ -97,10 +97,12 @@ def run_nightly_date(lake: lakes.Lake, as_of: date, *, with_tasks: bool = True) 
         table.add_column(h, justify="left" if h in ("规则集", "层级") else "right")
     _tier_rows(table, result)
     console.print(table)
-    _maintenance(as_of, with_tasks)
+    maintenance_step(as_of, with_tasks)
 
 
-def _maintenance(as_of: date, with_tasks: bool) -> None:
+def maintenance_step(as_of: date, with_tasks: bool) -> bool:
+    """Assignment, then the task calendar, in one transaction; the summary lines. False when
+    it could not run (rolled back, the reason printed)."""
     import time
 
     from bankcrm.db.session import unit_of_work
@@ -112,7 +114,7 @@ def _maintenance(as_of: date, with_tasks: bool) -> None:
             run = maintenance.run(session, as_of, with_tasks=with_tasks)
     except BankCrmError as exc:  # rolled back as a whole
         err.print(f"[yellow]管户与任务未生成：{exc.message}[/]")
-        return
+        return False
     a = run.assignment
     moved = "，".join(f"{REASON_LABELS.get(k, k)} {v:,}" for k, v in sorted(a.changes.items()))
     console.print(
@@ -129,6 +131,7 @@ def _maintenance(as_of: date, with_tasks: bool) -> None:
         for w in t.warnings:
             err.print(f"[yellow]{w}[/]")
     console.print(f"管户与任务用时 {time.perf_counter() - t0:.1f}s")
+    return True
 
 
 def _tier_rows(table: Table, result: NightlyRun) -> None:

@@ -47,7 +47,11 @@ def test_demo_run_ends_with_the_nightly_over_its_months(bank: Path) -> None:
         n = conn.scalar(sa.text("SELECT count(*) FROM customers"))
         tiers = conn.scalar(sa.text("SELECT count(*) FROM customer_tiers"))
         history = conn.scalar(sa.text("SELECT count(DISTINCT effective_on) FROM tier_history"))
+        owned = conn.scalar(sa.text("SELECT count(*) FROM customer_owners"))
+        generated = conn.scalar(sa.text("SELECT min(generated_on) FROM maintenance_tasks"))
     assert n and tiers == 3 * n and history >= 1
+    # owners at every date; tasks only from the last one (a backfill's old dates make none)
+    assert owned and generated == "2026-11-01"
 
 
 def test_nightly_as_of_prints_steps_and_the_tier_summary(bank: Path) -> None:
@@ -55,6 +59,7 @@ def test_nightly_as_of_prints_steps_and_the_tier_summary(bank: Path) -> None:
     assert result.exit_code == 0, result.output
     for words in ("夜间批处理 2026-10-31", "AUM", "分层", "发布到运营库", "潜力", "升层", "降层"):
         assert words in result.output
+    assert "管户（maintenance_3tier）：保持" in result.output and "任务日历 2026-11-01" in result.output
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,14 @@ class OrgScope(StrEnum):
     wealth_centre = "wealth_centre"
 
 
+ORG_LABELS = {
+    OrgScope.outlet: "网点",
+    OrgScope.sub_branch: "支行",
+    OrgScope.sub_branch_tree: "支行辖内",
+    OrgScope.wealth_centre: "财富中心",
+}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
