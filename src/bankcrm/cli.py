@@ -263,9 +263,28 @@ def demo_run(
     history_start = add_months(first_drop.replace(day=1), -(months - 1))
     dates = jobs.month_ends(history_start, first_drop)
     dates += [_drop_date(d) for d in result.drops[1:]]
+    # task calendars a month before the end too, so the demo has a maintenance past
+    past = [d for d in dates if d < add_months(dates[-1].replace(day=1), -1)][-1:]
     for d in dates:
-        run_nightly_date(lake, d, with_tasks=d == dates[-1])
+        run_nightly_date(lake, d, with_tasks=d == dates[-1] or d in past)
+    _demo_activity(dates[-1], seed)
     _demo_logins()
+
+
+def _demo_activity(until: date, seed: int) -> None:
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.demo import activity
+
+    with unit_of_work() as session:
+        profiled, plans = activity.profiles(session, seed)
+        done = activity.simulate(session, until, seed)
+    console.print(
+        f"演示建档：{profiled:,} 位客户补充了产品偏好，{plans:,} 位 100万+ 客户有服务方案"
+    )
+    console.print(
+        f"演示维护记录：{done.contacts:,} 条联系、{done.messages:,} 次产品信息群发；"
+        f"按时完成 {done.on_time:,} 项，逾期完成 {done.late:,} 项，未完成 {done.missed:,} 项"
+    )
 
 
 def _demo_logins() -> None:

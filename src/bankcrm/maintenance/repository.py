@@ -84,7 +84,7 @@ def open_tasks(
 
 
 def open_batch_task(session: Session, staff_id: str, on: date) -> Task | None:
-    """The owner's oldest open product-message task already due on `on`."""
+    """The owner's oldest open product-message task due on or before `on`."""
     stmt = (
         select(Task)
         .where(

@@ -40,6 +40,7 @@ from bankcrm.security.roles import Permission, Role
 
 GREETING_CHANNELS = ("phone", "sms", "wechat")
 BACKDATE_DAYS = 31  # a contact may be logged up to a month late
+BATCH_EARLY_DAYS = 7  # a batch product message may complete a batch task due within a week
 EXECUTIVES = frozenset({Role.sub_branch_president, Role.sub_branch_vp})
 
 
@@ -103,6 +104,8 @@ def today_list(session: Session, actor: Actor, today: date | None = None) -> s.T
     """What the user should do today: their open tasks due today or earlier and not yet past
     their deadline, then the overdue ones of the last month."""
     day = today or clock.today()
+    if actor.staff_id is None:
+        return s.TaskPage(items=[], total=0)  # no staff number: nobody's tasks are "mine"
     rows, _ = repo.task_rows(
         session,
         actor,
@@ -232,7 +235,8 @@ def send_product_message(
     session: Session, actor: Actor, body: s.ProductMessageIn, on: date | None = None
 ) -> s.ProductMessageOut:
     """One batch product message: its recipient list (explicit, or every customer the user
-    maintains), and the user's open product-message task completed."""
+    maintains), and the user's oldest open product-message task due by a week from today
+    completed (a message may go out early)."""
     if not actor.can(Permission.log_contact) or actor.staff_id is None:
         raise Forbidden("只有在册员工可以发送产品信息")
     day = on or clock.today()
@@ -269,7 +273,7 @@ def send_product_message(
             }
         ),
     )
-    task = repo.open_batch_task(session, actor.staff_id, day)
+    task = repo.open_batch_task(session, actor.staff_id, day + timedelta(days=BATCH_EARLY_DAYS))
     if task is not None:
         task.status, task.done_on = "done", day
     audit.record(

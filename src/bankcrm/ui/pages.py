@@ -24,6 +24,7 @@ from bankcrm.customers import schemas as cs
 from bankcrm.customers import service as customers
 from bankcrm.db.session import transaction
 from bankcrm.errors import BankCrmError
+from bankcrm.kit import clock
 from bankcrm.security import audit
 from bankcrm.security import service as security
 from bankcrm.security.actor import Actor
@@ -66,6 +67,8 @@ def beijing(moment: datetime) -> str:
 
 
 def install(app: FastAPI) -> None:
+    from bankcrm.ui import work  # imports this module's helpers
+
     state: AppState = app.state.bankcrm
 
     def unit() -> AbstractContextManager[Session]:
@@ -93,6 +96,11 @@ def install(app: FastAPI) -> None:
             links = [("首页", "/")]
             if actor.can(Permission.list_customers):
                 links.append(("客户", "/customers"))
+                links.append(("任务", "/tasks"))
+            if actor.can(Permission.view_compliance):
+                links.append(("达标", "/compliance"))
+            if actor.can(Permission.list_customers):
+                links.append(("移交", "/handovers"))
             if actor.can(Permission.edit_rules):
                 links.append(("分层规则", "/rules"))
             if actor.can(Permission.view_audit):
@@ -100,6 +108,9 @@ def install(app: FastAPI) -> None:
             for label, href in links:
                 ui.link(label, href).classes("text-white q-ml-md")
             ui.space()
+            ui.label(f"营业日 {clock.today().isoformat()}").classes("text-white q-mr-md").props(
+                "id=business-date"
+            )
             roles = "、".join(ROLE_LABELS[r] for r in sorted(actor.roles))
             ui.label(f"{actor.display_name}（{actor.username}，{roles}）").classes("text-white")
             ui.html(
@@ -509,6 +520,7 @@ def install(app: FastAPI) -> None:
                     columns=[{"name": k, "label": lb, "field": k} for k, lb in cols],
                     rows=[r.model_dump(mode="json") for r in rows],
                 ).classes("w-full")
+            work.customer_section(request, act, auth.actor, p)
 
         return None
 
@@ -656,6 +668,7 @@ def install(app: FastAPI) -> None:
         search()
         return None
 
+    work.install(app, enter=enter, act=act)
     ui.run_with(
         app,
         title=TITLE,

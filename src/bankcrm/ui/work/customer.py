@@ -1,0 +1,120 @@
+"""The customer 360 page's 维护记录: open tasks, contacts, 登记联系 and 申请移交."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+from nicegui import ui
+from sqlalchemy.orm import Session
+
+from bankcrm.assignment import handover
+from bankcrm.assignment import schemas as hs
+from bankcrm.assignment.orgmap import OrgMap
+from bankcrm.customers import schemas as cs
+from bankcrm.maintenance import schemas as ms
+from bankcrm.maintenance import service
+from bankcrm.security.actor import Actor
+from bankcrm.security.roles import Permission
+from bankcrm.ui.pages import beijing
+from bankcrm.ui.work.common import (
+    TASK_COLUMNS,
+    Act,
+    checked,
+    grid,
+    staff_choices,
+)
+from bankcrm.ui.work.tasks import contact_dialog
+
+
+def handover_dialog(
+    request: Request, act: Act, profile: cs.Profile, on_saved: Callable[[], object]
+) -> Callable[[], object]:
+    """申请移交: to an active member of the customer's sub-branch (and its outlets)."""
+
+    def choices(s: Session, a: Actor) -> dict[str, str]:
+        sub = OrgMap.load(s).sub_branch_of(profile.home_org_id)
+        return staff_choices(s, sub, exclude=profile.owner_staff_id)
+
+    with ui.dialog() as dialog, ui.card().classes("w-[28rem]"):
+        ui.label("申请移交").classes("text-h6")
+        ui.label(f"当前管户人：{profile.owner_name or '—'}").classes("text-grey-8")
+        to = ui.select({}, label="接收人（同一支行）", with_input=True).classes("w-full")
+        to.props("for=handover-to")
+        reason = ui.input("移交原因").props("maxlength=200 for=handover-reason").classes("w-full")
+
+        def submit() -> None:
+            body = checked(
+                lambda: hs.HandoverIn(
+                    customer_id=profile.customer_id,
+                    to_staff_id=str(to.value or ""),
+                    reason=(reason.value or "").strip(),
+                )
+            )
+            if body is None:
+                return
+            out = act(request, lambda s, a: handover.request(s, a, body))
+            if out is not None:
+                dialog.close()
+                ui.notify(f"已提交移交申请（编号 {out.id}），待审批", type="positive")
+                on_saved()
+
+        with ui.row():
+            ui.button("提交", on_click=submit).props("id=handover-submit color=primary")
+            ui.button("取消", on_click=dialog.close).props("flat")
+
+    def open_() -> None:
+        to.set_options(act(request, choices) or {})
+        reason.value = ""
+        dialog.open()
+
+    return open_
+
+
+def customer_section(request: Request, act: Act, actor: Actor, profile: cs.Profile) -> None:
+    """The 360 page's 维护记录: open tasks, recent contacts, 登记联系 and 申请移交."""
+    cid = profile.customer_id
+
+    @ui.refreshable
+    def body() -> None:
+        tasks: ms.TaskPage | None = act(
+            request, lambda s, a: service.list_tasks(s, a, customer_id=cid, status="open")
+        )
+        done: list[ms.ContactOut] = act(request, lambda s, a: service.contacts(s, a, cid)) or []
+        with ui.row().classes("w-full q-gutter-md no-wrap items-start"):
+            with ui.card().classes("col"):
+                ui.label("待办任务").classes("text-subtitle1")
+                own = [c for c in TASK_COLUMNS if c[0] not in ("客户号", "客户", "层级")]
+                grid(tasks.items if tasks else [], own, "customer-tasks", key=lambda t: t.id)
+            with ui.card().classes("col"):
+                ui.label("联系记录").classes("text-subtitle1")
+                grid(
+                    done,
+                    [
+                        ("联系时间", lambda c: beijing(c.contacted_at)),
+                        ("方式", lambda c: ms.CHANNEL_LABELS.get(c.channel, c.channel)),
+                        ("结果", lambda c: ms.OUTCOME_LABELS.get(c.outcome, c.outcome)),
+                        ("内容", lambda c: c.note),
+                        ("下一步", lambda c: c.next_step),
+                        ("产品", lambda c: c.product_code),
+                        ("工号", lambda c: c.staff_id),
+                    ],
+                    "customer-contacts",
+                    key=lambda c: c.id,
+                    pagination=10,
+                )
+
+    with ui.row().classes("items-center q-mt-md"):
+        ui.label("维护记录").classes("text-h6")
+        if actor.can(Permission.log_contact):
+            log = contact_dialog(request, act, body.refresh)
+            ui.button("登记联系", on_click=lambda: log(cid, None)).props(
+                "id=contact-open outline"
+            ).classes("q-ml-md")
+        owner = actor.staff_id is not None and actor.staff_id == profile.owner_staff_id
+        if owner or actor.can(Permission.manage_assignment):
+            move = handover_dialog(request, act, profile, body.refresh)
+            ui.button("申请移交", on_click=move).props("id=handover-open outline").classes(
+                "q-ml-sm"
+            )
+    body()
