@@ -54,9 +54,11 @@ bench: install
 	$(UV) run python bench/ingest.py --customers 100000
 	$(UV) run python bench/demo_build.py --customers 100000 --months 13
 	$(UV) run python bench/nightly.py --customers 100000
+	$(UV) run python bench/tasks.py --customers 100000 --db both
 
 bench-1m: install
 	$(UV) run python bench/ingest.py --customers 1000000
 	$(UV) run python bench/demo_build.py --customers 1000000 --months 13
+	$(UV) run python bench/tasks.py --customers 1000000 --db both --capacity 100000
 	$(UV) run python bench/nightly.py --customers 1000000
 	$(UV) run python bench/nightly.py --customers 1000000 --db postgresql --skip-pandas
