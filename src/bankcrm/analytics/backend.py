@@ -58,8 +58,9 @@ class Engine:
             return self.con.table(view)
         return self.con.read_parquet([str(f) for f in files], hive_partitioning=True)
 
-    def write(self, expr: ir.Table, folder: Path) -> None:
-        """Materialise `expr` as Parquet files in `folder` (created; must not exist).
+    def write(self, expr: ir.Table, folder: Path, row_group_size: int | None = None) -> None:
+        """Materialise `expr` as Parquet files in `folder` (created; must not exist), in row
+        groups of `row_group_size` rows when given (DuckDB; Spark sizes them in bytes).
 
         Every column is cast to the type the expression declares: DuckDB sums BIGINT into
         HUGEINT (and Ibis drops a cast it thinks redundant), which Parquet would get as DOUBLE.
@@ -74,7 +75,10 @@ class Engine:
             return
         folder.mkdir(parents=True)
         target = str(folder / "part-0.parquet").replace("'", "''")
-        self.con.raw_sql(f"COPY ({select}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        groups = f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else ""
+        self.con.raw_sql(
+            f"COPY ({select}) TO '{target}' (FORMAT parquet, COMPRESSION zstd{groups})"
+        )
 
     def empty(self, schema: ibis.Schema) -> ir.Table:
         """An empty table of `schema` (a missing optional input, no earlier marts yet), made in

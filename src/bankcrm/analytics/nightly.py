@@ -48,6 +48,9 @@ SORT_KEYS = {
     "tiers": ["rule_set", "customer_id"],
     "holdings_detail": ["customer_id", "kind", "item_id"],
 }
+# marts the 360 page reads one customer at a time: small row groups, so a lookup decodes ≈ 4k
+# rows instead of ≈ 120k (files ≈ 15% larger)
+LOOKUP_ROW_GROUP = {"aum_monthly": 4096, "holdings_detail": 4096}
 HISTORY_MONTHS = 24  # the hysteresis limit of a rule set; 12 months serve 年日均 and the peak
 
 Progress = Callable[[str], None]
@@ -183,7 +186,7 @@ def _compute(
         """Write a mart in key order (a re-run gives the same files) and read it back."""
         folder = stage / name
         keys = SORT_KEYS.get(name, ["customer_id"])
-        engine.write(expr.order_by(keys), folder)
+        engine.write(expr.order_by(keys), folder, row_group_size=LOOKUP_ROW_GROUP.get(name))
         staged[name] = folder
         return engine.read(sorted(folder.glob("*.parquet")), base=folder)
 
