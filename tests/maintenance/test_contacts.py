@@ -167,3 +167,30 @@ def test_a_batch_product_message_records_its_recipients(booked: Bank) -> None:
         service.send_product_message(
             s, actor("A1"), ms.ProductMessageIn(message="x", customer_ids=["C2"])
         )
+
+
+def test_profile_fields_and_the_service_plan(booked: Bank) -> None:
+    s = booked.session
+    assert service.profile(s, actor("A1"), "C1").model_dump() == {
+        "customer_id": "C1",
+        "lunar_birthday": False,
+        "product_preference": None,
+        "service_plan": None,
+    }
+    service.set_profile(
+        s, actor("A1"), "C1", ms.ProfileIn(lunar_birthday=True, product_preference="大额存单")
+    )
+    plan = ms.ServicePlanIn(
+        risk_tolerance="稳健",
+        assets_liabilities="房产一套，无负债",
+        cash_flow="工资月入 3 万",
+        fund_flows="他行定期明年到期",
+        products_used="定期、理财",
+    )
+    service.set_service_plan(s, actor("A1"), "C1", plan)
+    seen = service.profile(s, actor("H1"), "C1")
+    assert (
+        seen.lunar_birthday and seen.product_preference == "大额存单" and seen.service_plan == plan
+    )
+    with pytest.raises(NotFound):
+        service.set_profile(s, actor("A1"), "C2", ms.ProfileIn())

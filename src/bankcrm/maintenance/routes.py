@@ -90,6 +90,13 @@ def product_message(
     return service.send_product_message(session, actor, body)
 
 
+@router.get(
+    "/customers/{customer_id}/profile", response_model=s.ProfileOut, summary="建档信息与服务方案"
+)
+def get_profile(customer_id: CustomerId, actor: CurrentActor, session: DB) -> s.ProfileOut:
+    return service.profile(session, actor, customer_id)
+
+
 @router.put("/customers/{customer_id}/profile", status_code=204, summary="维护建档信息")
 def profile(
     customer_id: CustomerId, body: s.ProfileIn, actor: CurrentActor, session: DB

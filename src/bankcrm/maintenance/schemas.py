@@ -145,6 +145,15 @@ class ServicePlanIn(BaseModel):
     products_used: str = field("service_plans.products_used", min_length=1, max_length=500)
 
 
+class ProfileOut(BaseModel):
+    """建档 fields staff keep for a customer, with the service plan when there is one."""
+
+    customer_id: str = field("customer_profiles.customer_id")
+    lunar_birthday: bool = field("customer_profiles.lunar_birthday")
+    product_preference: str | None = field("customer_profiles.product_preference")
+    service_plan: ServicePlanIn | None = None
+
+
 class ComplianceRow(BaseModel):
     org_id: str
     org_name: str

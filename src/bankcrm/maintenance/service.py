@@ -289,6 +289,29 @@ def send_product_message(
     )
 
 
+def profile(session: Session, actor: Actor, customer_id: str) -> s.ProfileOut:
+    """The 建档 fields and service plan of a customer in the actor's scope."""
+    if not actor.can(Permission.view_customer):
+        raise Forbidden("无权查看客户建档信息")
+    customers.require_visible(session, actor, customer_id)
+    row = session.get(CustomerProfile, customer_id)
+    plan = session.get(ServicePlan, customer_id)
+    return s.ProfileOut(
+        customer_id=customer_id,
+        lunar_birthday=bool(row and row.lunar_birthday),
+        product_preference=row.product_preference if row else None,
+        service_plan=s.ServicePlanIn(
+            risk_tolerance=plan.risk_tolerance,
+            assets_liabilities=plan.assets_liabilities,
+            cash_flow=plan.cash_flow,
+            fund_flows=plan.fund_flows,
+            products_used=plan.products_used,
+        )
+        if plan
+        else None,
+    )
+
+
 def set_profile(session: Session, actor: Actor, customer_id: str, body: s.ProfileIn) -> None:
     if not actor.can(Permission.log_contact):
         raise Forbidden("无权维护客户建档信息")

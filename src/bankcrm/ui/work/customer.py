@@ -71,6 +71,84 @@ def handover_dialog(
     return open_
 
 
+PLAN_FIELDS = (
+    ("risk_tolerance", "风险承受能力"),
+    ("assets_liabilities", "资产负债情况"),
+    ("cash_flow", "现金流"),
+    ("fund_flows", "资金往来"),
+    ("products_used", "使用产品"),
+)
+
+
+def profile_card(request: Request, act: Act, actor: Actor, cid: str) -> None:
+    """建档: lunar birthday and product preference; the service plan (required for 100万+)."""
+    kept: ms.ProfileOut | None = act(request, lambda s, a: service.profile(s, a, cid))
+    if kept is None:
+        return
+    editable = actor.can(Permission.log_contact)
+
+    def done(save: Callable[..., None], session: Session, who: Actor, body: object) -> bool:
+        save(session, who, cid, body)
+        return True  # `act` answers None when the service refused
+
+    with ui.card().classes("w-full q-mt-md"):
+        ui.label("建档信息").classes("text-subtitle1")
+        with ui.row().classes("items-center q-gutter-md"):
+            lunar = ui.checkbox("按农历过生日", value=kept.lunar_birthday).props(
+                "for=profile-lunar"
+            )
+            pref = ui.input("产品偏好", value=kept.product_preference or "").props(
+                "maxlength=100 for=profile-preference"
+            )
+            if not editable:
+                lunar.disable()
+                pref.disable()
+
+            def save_profile() -> None:
+                body = checked(
+                    lambda: ms.ProfileIn(
+                        lunar_birthday=bool(lunar.value),
+                        product_preference=(pref.value or "").strip() or None,
+                    )
+                )
+                if body is not None and act(
+                    request, lambda s, a: done(service.set_profile, s, a, body)
+                ):
+                    ui.notify("建档信息已保存", type="positive")
+
+            if editable:
+                ui.button("保存", on_click=save_profile).props("id=profile-save outline dense")
+        plan = kept.service_plan
+        with (
+            ui.expansion("服务方案" + ("" if plan else "（未制定）"), value=False)
+            .classes("w-full")
+            .props("id=service-plan")
+        ):
+            boxes = {
+                k: ui.textarea(label, value=getattr(plan, k) if plan else "")
+                .props(f"maxlength=500 autogrow for=plan-{k}")
+                .classes("w-full")
+                for k, label in PLAN_FIELDS
+            }
+
+            def save_plan() -> None:
+                body = checked(
+                    lambda: ms.ServicePlanIn(
+                        **{k: (b.value or "").strip() for k, b in boxes.items()}
+                    )
+                )
+                if body is not None and act(
+                    request, lambda s, a: done(service.set_service_plan, s, a, body)
+                ):
+                    ui.notify("服务方案已保存", type="positive")
+
+            if editable:
+                ui.button("保存服务方案", on_click=save_plan).props("id=plan-save outline dense")
+            else:
+                for b in boxes.values():
+                    b.disable()
+
+
 def customer_section(request: Request, act: Act, actor: Actor, profile: cs.Profile) -> None:
     """The 360 page's 维护记录: open tasks, recent contacts, 登记联系 and 申请移交."""
     cid = profile.customer_id
@@ -118,3 +196,4 @@ def customer_section(request: Request, act: Act, actor: Actor, profile: cs.Profi
                 "q-ml-sm"
             )
     body()
+    profile_card(request, act, actor, cid)
