@@ -5,10 +5,12 @@ users, on SQLite and on PostgreSQL, against the app serving a 1M-customer bank.
 
 Prepares (once per --keep folder) the demo month in a lake and its nightly marts (as
 bench/nightly.py does), then per database: a fresh schema, the publish of the nightly results,
-owners for every customer, users from HR and personal access tokens for three roles. The app
-runs under uvicorn (2 workers, loopback only); locust (headless) runs 50 users — staff with a
-think time of 0.5–2 s between clicks — for a bounded time, each user a role's token, choosing
-among URLs collected beforehand (lists twice as often as 360 pages):
+owners by the assignment policy (issue 6), users from HR and personal access tokens for three
+roles. The API runs under uvicorn (4 workers; 2 on SQLite; loopback only); locust (headless)
+runs 50 users — staff with a think time of 0.5–2 s between clicks — arriving 5 a second,
+then measured for a bounded time once all are active (locust --reset-stats: the ramp is not in
+the figures), each user a role's token, choosing among URLs collected beforehand (lists twice
+as often as 360 pages):
   - list:  /api/v1/customers filtered by tier, by 月日均 ≥ 5万, and ranked by 月日均, following
            next_cursor pages,
            as an outlet head, a sub-branch president and a wealth manager;
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import random
 import shutil
@@ -177,9 +180,10 @@ def run_locust(
             "-u",
             str(args.users),
             "-r",
-            str(args.users),
+            str(args.spawn_rate),
             "-t",
-            f"{args.seconds}s",
+            f"{args.seconds + math.ceil(args.users / args.spawn_rate)}s",
+            "--reset-stats",  # the figures: from the moment every user is active
             "--host",
             base,
             "--csv",
@@ -230,7 +234,10 @@ def bench_db(kind: str, args: argparse.Namespace, work: Path) -> dict[str, objec
         f"({prepared['owned']:,} owners)"
     )
     port = 18_000 + random.randrange(1000)
-    server = start_server(url, lake, port, args.workers)
+    # SQLite has one writer and every request appends its audit row: 2 processes (4 contend for
+    # the write lock until requests time out); PostgreSQL: 4
+    workers = args.workers or (2 if kind == "sqlite" else 4)
+    server = start_server(url, lake, port, workers)
     base = f"http://127.0.0.1:{port}"
     try:
         tokens: dict[str, str] = prepared["tokens"]
@@ -240,7 +247,7 @@ def bench_db(kind: str, args: argparse.Namespace, work: Path) -> dict[str, objec
             "customers": args.customers,
             "users": args.users,
             "seconds": args.seconds,
-            "workers": args.workers,
+            "workers": workers,
             "think_s": [args.wait_min, args.wait_max],
         }
         plan = {"tokens": tokens, "lists": lists, "details": details}
@@ -260,11 +267,16 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--keep", type=Path, help="build the lake here and keep (reuse) it")
     parser.add_argument("--users", type=int, default=50, help="concurrent users")
-    parser.add_argument("--seconds", type=int, default=60, help="duration of the load")
+    parser.add_argument("--seconds", type=int, default=60, help="measured duration (all users on)")
+    parser.add_argument(
+        "--spawn-rate", type=float, default=5.0, help="users starting per second (the ramp)"
+    )
     parser.add_argument("--wait-min", type=float, default=0.5, help="think time between clicks (s)")
     parser.add_argument("--wait-max", type=float, default=2.0)
     parser.add_argument("--pages", type=int, default=8, help="list pages followed per filter")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="uvicorn workers (default: SQLite 2, PostgreSQL 4)"
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bankcrm-bench-api-"))
     try:

@@ -204,6 +204,12 @@ def serve(
             help="营业日期 YYYY-MM-DD，或 auto（最近一次夜间批处理日期的次日；演示库用）",
         ),
     ] = None,
+    api_only: Annotated[
+        bool, typer.Option("--api-only", help="只提供 JSON API（可多进程；工作台需单进程）")
+    ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="进程数（仅 --api-only；工作台固定 1 个进程）")
+    ] = 1,
 ) -> None:
     """启动 JSON API 与工作台。"""
     import os
@@ -213,14 +219,27 @@ def serve(
     from bankcrm.api.app import create_app
     from bankcrm.config import get_settings
 
+    if workers != 1 and not api_only:
+        raise fail("工作台（NiceGUI）须单进程运行：多进程请加 --api-only，仅提供 JSON API")
     if business_date is not None:
         pinned = _business_date(business_date)
         os.environ["BANKCRM_BUSINESS_DATE"] = pinned.isoformat()
         get_settings.cache_clear()
         console.print(f"营业日期固定为 {pinned.isoformat()}")
-    console.print(
-        f"bankcrm 工作台：http://{host}:{port}/   API 文档：http://{host}:{port}/api/docs"
-    )
+    docs = f"API 文档：http://{host}:{port}/api/docs"
+    console.print(docs if api_only else f"bankcrm 工作台：http://{host}:{port}/   {docs}")
+    if api_only:
+        # each worker builds the app from the environment (BANKCRM_*), as the line above set it
+        uvicorn.run(
+            "bankcrm.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
+        return
     uvicorn.run(create_app(ui=True), host=host, port=port, log_level="info", access_log=False)
 
 

@@ -110,3 +110,12 @@ def test_audit_purge_keeps_younger_rows(env: sa.Engine, monkeypatch: pytest.Monk
     get_settings.cache_clear()
     refused = runner.invoke(app, ["audit", "purge"])
     assert refused.exit_code == 2 and "180" in refused.output
+
+
+def test_serve_refuses_several_workbench_processes_and_a_bad_business_date(env: sa.Engine) -> None:
+    several = runner.invoke(app, ["serve", "--workers", "2"])
+    assert several.exit_code != 0 and "--api-only" in several.output
+    bad = runner.invoke(app, ["serve", "--business-date", "2026-13-01"])
+    assert bad.exit_code != 0 and "--business-date" in bad.output
+    none_yet = runner.invoke(app, ["serve", "--business-date", "auto"])
+    assert none_yet.exit_code != 0 and "还没有夜间批处理结果" in none_yet.output

@@ -4,7 +4,6 @@ security headers on every response, errors as 4xx JSON with a Chinese message.""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +11,9 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bankcrm.analytics.lake import Lake
 from bankcrm.api.deps import AppState
@@ -41,17 +42,70 @@ HEADERS = {
 }
 
 
-async def _has_nul(request: Request) -> bool:
-    """NUL anywhere in the path, query or a JSON/form body: PostgreSQL refuses it in text (a
-    500 otherwise), and no field of this API has a use for it."""
-    raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
-    if b"%00" in raw or b"\x00" in raw:
-        return True
-    if request.method in ("POST", "PUT", "PATCH"):
-        body = await request.body()
-        form = request.headers.get("content-type", "").startswith("application/x-www-form")
-        return b"\x00" in body or b"\\u0000" in body or (form and b"%00" in body)
-    return False
+_NUL_REFUSED = "请求中含有不允许的控制字符（NUL）"
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task or stream as with `@app.middleware`): refuses
+    NUL anywhere in the path, query or a JSON/form body — PostgreSQL refuses it in text (a 500
+    otherwise), and no field of this API has a use for it — and sets the security headers on
+    every response (API responses: nothing may load or run, never cached)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app, self.hsts = app, hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        refused = b"%00" in raw or b"\x00" in raw
+        if not refused and scope["method"] in ("POST", "PUT", "PATCH"):
+            body, receive = await _buffered(receive)
+            ctype = dict(scope["headers"]).get(b"content-type", b"")
+            form = ctype.startswith(b"application/x-www-form")
+            refused = b"\x00" in body or b"\\u0000" in body or (form and b"%00" in body)
+        api = scope["path"].startswith("/api/v1")
+
+        async def headed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for k, v in HEADERS.items():
+                    if k not in headers:
+                        headers[k] = v
+                if api:
+                    headers["Content-Security-Policy"] = API_CSP
+                    headers["Cache-Control"] = "no-store"
+                if self.hsts:
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
+            await send(message)
+
+        if refused:
+            await JSONResponse({"detail": _NUL_REFUSED}, status_code=422)(scope, receive, headed)
+            return
+        await self.app(scope, receive, headed)
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a `receive` that hands it on to the app."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", receive  # the client went away
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
 
 
 def create_app(
@@ -72,23 +126,7 @@ def create_app(
         lake=Lake(settings.lake_path),
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Any:
-        if await _has_nul(request):
-            response: Any = JSONResponse(
-                {"detail": "请求中含有不允许的控制字符（NUL）"}, status_code=422
-            )
-        else:
-            response = await call_next(request)
-        for k, v in HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path.startswith("/api/v1"):
-            # JSON only: nothing on these responses may load or run anything
-            response.headers["Content-Security-Policy"] = API_CSP
-            response.headers["Cache-Control"] = "no-store"
-        if settings.secure_cookies:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
 
     @app.exception_handler(BankCrmError)
     async def bankcrm_error(_request: Request, exc: BankCrmError) -> JSONResponse:

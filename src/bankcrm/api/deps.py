@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +54,18 @@ def source(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-DB = Annotated[Session, Depends(db)]
+# scope="function": the transaction commits when the endpoint has returned and its response is
+# serialised, before a byte is sent — a commit that fails (the audit row with it) is an error
+# response, never a 200 whose audit row was lost; the audit chain's lock is not held while the
+# response travels
+DB = Annotated[Session, Depends(db, scope="function")]
+
+
+def json_body(model: BaseModel, status_code: int = 200) -> Response:
+    """A response model serialised once by pydantic: FastAPI would validate the returned model
+    against the route's response_model again before serialising it (the route keeps
+    response_model for its OpenAPI schema). For the busiest endpoints."""
+    return Response(model.model_dump_json(), status_code, media_type="application/json")
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, **kw: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from bankcrm.api.deps import DB, CurrentActor, state
+from bankcrm.api.deps import DB, CurrentActor, json_body, state
 from bankcrm.customers import export as exports
 from bankcrm.customers import schemas as s
 from bankcrm.customers import service
@@ -53,8 +53,10 @@ def customers(
     sort: Annotated[str, Query(pattern="^(customer_id|-aum_month_avg)$")] = "customer_id",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
-) -> s.CustomerPage:
-    return service.list_customers(session, actor, f, sort=sort, cursor=cursor, limit=limit)
+) -> Response:
+    return json_body(
+        service.list_customers(session, actor, f, sort=sort, cursor=cursor, limit=limit)
+    )
 
 
 @router.get(
@@ -83,8 +85,8 @@ def export(
 )
 def customer(
     customer_id: CustomerId, request: Request, actor: CurrentActor, session: DB
-) -> s.Customer360:
-    return service.customer_360(session, actor, state(request).lake, customer_id)
+) -> Response:
+    return json_body(service.customer_360(session, actor, state(request).lake, customer_id))
 
 
 @router.post(
