@@ -6,7 +6,7 @@ users, on SQLite and on PostgreSQL, against the app serving a 1M-customer bank.
 Prepares (once per --keep folder) the demo month in a lake and its nightly marts (as
 bench/nightly.py does), then per database: a fresh schema, the publish of the nightly results,
 owners by the assignment policy (issue 6), users from HR and personal access tokens for three
-roles. The API runs under uvicorn (4 workers; 2 on SQLite; loopback only); locust (headless)
+roles. The API runs under uvicorn (6 workers; 2 on SQLite; loopback only); locust (headless)
 runs 50 users — staff with a think time of 0.5–2 s between clicks — arriving 5 a second,
 then measured for a bounded time once all are active (locust --reset-stats: the ramp is not in
 the figures), each user a role's token, choosing among URLs collected beforehand (lists twice
@@ -235,8 +235,9 @@ def bench_db(kind: str, args: argparse.Namespace, work: Path) -> dict[str, objec
     )
     port = 18_000 + random.randrange(1000)
     # SQLite has one writer and every request appends its audit row: 2 processes (4 contend for
-    # the write lock until requests time out); PostgreSQL: 4
-    workers = args.workers or (2 if kind == "sqlite" else 4)
+    # the write lock until requests time out); PostgreSQL: 6 (requests wait on the database
+    # most of their time: more processes overlap it)
+    workers = args.workers or (2 if kind == "sqlite" else 6)
     server = start_server(url, lake, port, workers)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -275,7 +276,7 @@ def main() -> None:
     parser.add_argument("--wait-max", type=float, default=2.0)
     parser.add_argument("--pages", type=int, default=8, help="list pages followed per filter")
     parser.add_argument(
-        "--workers", type=int, default=0, help="uvicorn workers (default: SQLite 2, PostgreSQL 4)"
+        "--workers", type=int, default=0, help="uvicorn workers (default: SQLite 2, PostgreSQL 6)"
     )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bankcrm-bench-api-"))

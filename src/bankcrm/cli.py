@@ -29,7 +29,10 @@ from bankcrm.errors import BankCrmError
 from bankcrm.kit.money import fen_to_wan, yuan_to_fen
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bankcrm.demo.generator import DemoResult
+    from bankcrm.security.actor import Actor
     from bankcrm.tiering.service import RuleSetVersion
 
 app = typer.Typer(help="bankcrm — 个人客户分层维护与流失预警系统", no_args_is_help=True)
@@ -383,6 +386,10 @@ def rules_import(file: Annotated[Path, typer.Argument(help="规则集 TOML 文�
     try:
         with unit_of_work() as session:
             rs, created = tiering.import_toml(session, CLI_ACTOR, text, file.name)
+            if created:
+                audit_rule_change(
+                    session, f"rule_set:{rs.spec.name}", {"version": rs.version, "file": file.name}
+                )
     except BankCrmError as exc:
         raise fail(exc.message) from None
     if created:
@@ -407,6 +414,28 @@ def rules_export(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"已写出 {out}")
+
+
+def console_actor() -> Actor:
+    """Commands run as the operating-system user at the console (recorded in the audit log)."""
+    import getpass
+
+    from bankcrm.security.actor import Actor
+
+    return Actor(
+        user_id=None,
+        username=f"cli:{getpass.getuser()}"[:64],
+        org_id=None,
+        roles=frozenset(),
+        source="console",
+    )
+
+
+def audit_rule_change(session: Session, target: str, detail: dict[str, object]) -> None:
+    """A rule change made at the console (rule set, maintenance policy, holiday table)."""
+    from bankcrm.security import audit
+
+    audit.record(session, console_actor(), audit.Action.rule_change, target=target, detail=detail)
 
 
 def main() -> None:  # pragma: no cover - console entry point

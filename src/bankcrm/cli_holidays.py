@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bankcrm.cli import CLI_ACTOR, app, console, err, fail
+from bankcrm.cli import CLI_ACTOR, app, audit_rule_change, console, err, fail
 from bankcrm.errors import BankCrmError
 from bankcrm.kit.holidays import SOURCE_LABELS
 
@@ -75,6 +75,9 @@ def holidays_import(
         rows = parse_override_file(file)
         with unit_of_work() as session:
             counts = holidays.import_overrides(session, CLI_ACTOR, rows)
+            audit_rule_change(
+                session, "holiday_overrides", {"years": sorted(counts), "file": file.name}
+            )
     except BankCrmError as exc:
         raise fail(exc.message) from None
     table = Table(title=f"已导入 {file.name}", caption="每个年份整体替换")

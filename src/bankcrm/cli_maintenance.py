@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bankcrm.cli import CLI_ACTOR, app, console, fail
+from bankcrm.cli import CLI_ACTOR, app, audit_rule_change, console, fail
 from bankcrm.errors import BankCrmError
 from bankcrm.maintenance.policy import ORG_LABELS
 from bankcrm.security.roles import ROLE_LABELS, Role
@@ -116,6 +116,12 @@ def policy_import(file: Annotated[Path, typer.Argument(help="维护方案 TOML �
     try:
         with unit_of_work() as session:
             p, created = policies.import_toml(session, CLI_ACTOR, text, file.name)
+            if created:
+                audit_rule_change(
+                    session,
+                    f"maintenance_policy:{p.spec.name}",
+                    {"version": p.version, "file": file.name},
+                )
     except BankCrmError as exc:
         raise fail(exc.message) from None
     if created:

@@ -9,31 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from bankcrm.cli import app, console, err, fail
+from bankcrm.cli import app, console, console_actor, err, fail
 from bankcrm.errors import BankCrmError
 
 if TYPE_CHECKING:
-    from bankcrm.security.actor import Actor
+    pass
 
 users_app = typer.Typer(help="用户与角色", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
-
-
-def _cli_actor() -> Actor:
-    """Commands run as the operating-system user at the console (recorded in the audit log)."""
-    import getpass
-
-    from bankcrm.security.actor import Actor
-
-    return Actor(
-        user_id=None,
-        username=f"cli:{getpass.getuser()}"[:64],
-        org_id=None,
-        roles=frozenset(),
-        source="console",
-    )
 
 
 def _password(password_stdin: bool) -> str:
@@ -69,7 +54,7 @@ def users_create(
         with unit_of_work() as session:
             service.create_user(
                 session,
-                _cli_actor(),
+                console_actor(),
                 get_settings(),
                 username=username,
                 display_name=name or username,
@@ -97,7 +82,7 @@ def users_set_password(
     password = _password(password_stdin)
     try:
         with unit_of_work() as session:
-            service.set_password(session, _cli_actor(), get_settings(), username, password)
+            service.set_password(session, console_actor(), get_settings(), username, password)
     except BankCrmError as exc:
         raise fail(exc.message) from exc
     console.print(f"已设置 {username} 的口令")
@@ -111,7 +96,7 @@ def users_disable(username: Annotated[str, typer.Argument(help="用户名")]) ->
 
     try:
         with unit_of_work() as session:
-            service.disable(session, _cli_actor(), username)
+            service.disable(session, console_actor(), username)
     except BankCrmError as exc:
         raise fail(exc.message) from exc
     console.print(f"已停用 {username}")
@@ -124,7 +109,7 @@ def users_sync() -> None:
     from bankcrm.security import service
 
     with unit_of_work() as session:
-        created, updated, disabled = service.sync_from_staff(session, _cli_actor())
+        created, updated, disabled = service.sync_from_staff(session, console_actor())
     console.print(f"新建 {created}，更新 {updated}，停用 {disabled}")
 
 
@@ -189,7 +174,7 @@ def audit_purge() -> None:
             else f"配置错误：{exc}"
         ) from exc
     with unit_of_work() as session:
-        n = audit.purge(session, _cli_actor(), days)
+        n = audit.purge(session, console_actor(), days)
     console.print(f"已清理 {n} 条超过 {days} 天的审计记录")
 
 

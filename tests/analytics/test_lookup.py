@@ -26,7 +26,7 @@ def test_rows_of_finds_every_row_across_row_groups(tmp_path: Path) -> None:
     assert [r["n"] for r in rows_of(path, "C2")] == [2, 3, 4, 5]
     assert rows_of(path, "C5") == [{"customer_id": "C5", "n": 8}]
     assert rows_of(path, "C0") == [] and rows_of(path, "C9") == [] and rows_of(path, "C22") == []
-    assert rows_of(path, "C1", ["n"] + ["customer_id"]) == [
+    assert rows_of(path, "C1", ["n", "customer_id"]) == [
         {"n": 0, "customer_id": "C1"},
         {"n": 1, "customer_id": "C1"},
     ]

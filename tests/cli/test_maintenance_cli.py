@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from bankcrm.cli import app
@@ -47,6 +48,12 @@ def test_list_export_edit_and_import_a_new_version(env: Path) -> None:
     assert saved.exit_code == 0 and "第 2 版" in saved.output
     shown = runner.invoke(app, ["maintenance", "policy", "show", "maintenance_3tier"])
     assert "salons_per_year = 4" in shown.output
+    with get_engine().connect() as conn:  # the change is audited (the unchanged import is not)
+        rows = conn.execute(
+            sa.text("SELECT username, target FROM audit_log WHERE action = 'rule_change'")
+        ).all()
+    assert [t for _u, t in rows] == ["maintenance_policy:maintenance_3tier"]
+    assert rows[0][0].startswith("cli:")
 
 
 @pytest.mark.parametrize(

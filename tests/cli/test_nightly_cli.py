@@ -65,7 +65,10 @@ def test_nightly_as_of_prints_steps_and_the_tier_summary(bank: Path) -> None:
     assert result.exit_code == 0, result.output
     for words in ("夜间批处理 2026-10-31", "AUM", "分层", "发布到运营库", "潜力", "升层", "降层"):
         assert words in result.output
-    assert "管户（maintenance_3tier）：保持" in result.output and "任务日历 2026-11-01" in result.output
+    assert (
+        "管户（maintenance_3tier）：保持" in result.output
+        and "任务日历 2026-11-01" in result.output
+    )
 
 
 @pytest.mark.parametrize(
