@@ -97,7 +97,22 @@ def run_nightly_date(lake: lakes.Lake, as_of: date, *, with_tasks: bool = True) 
         table.add_column(h, justify="left" if h in ("规则集", "层级") else "right")
     _tier_rows(table, result)
     console.print(table)
-    maintenance_step(as_of, with_tasks)
+    if maintenance_step(as_of, with_tasks) and with_tasks:
+        _audit_retention()
+
+
+def _audit_retention() -> None:
+    """The audit log's retention (BANKCRM_AUDIT_RETENTION_DAYS): rows past it go, never younger
+    ones; the purge itself is recorded. Once per nightly (a backfill: its last date)."""
+    from bankcrm.config import get_settings
+    from bankcrm.db.session import unit_of_work
+    from bankcrm.security import audit
+    from bankcrm.security.actor import SYSTEM
+
+    days = get_settings().audit_retention_days
+    with unit_of_work() as session:
+        n = audit.purge(session, SYSTEM, days)
+    console.print(f"审计日志保留 {days:,} 天：清理 {n:,} 条过期记录")
 
 
 def maintenance_step(as_of: date, with_tasks: bool) -> bool:

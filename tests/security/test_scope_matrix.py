@@ -36,7 +36,9 @@ def expected(role: Role, action: str, target: str) -> int | str:
     if action == "list":
         return ("present" if seen else "absent") if role in CAN_LIST else 403
     if action == "detail":
-        return (200 if seen else 404) if role in CAN_VIEW else 403
+        # a lobby manager looks up any customer of their outlet by number (DESIGN §1)
+        looked_up = role is R.lobby_manager and target == "same_outlet"
+        return (200 if seen or looked_up else 404) if role in CAN_VIEW else 403
     if action == "unmask":
         return (200 if seen else 404) if role in CAN_UNMASK else 403
     if action == "export":

@@ -127,11 +127,14 @@ def one(session: Session, actor: Actor, customer_id: str) -> Row[*tuple[Any, ...
         .outerjoin(Staff, Staff.staff_id == CustomerOwner.staff_id)
         .where(Customer.customer_id == customer_id)
     )
-    return session.execute(scoped(stmt, actor)).first()
+    return session.execute(scoped(stmt, actor, lookup=True)).first()
 
 
-def visible(session: Session, actor: Actor, customer_id: str) -> Customer | None:
-    stmt = scoped(select(Customer).where(Customer.customer_id == customer_id), actor)
+def visible(
+    session: Session, actor: Actor, customer_id: str, *, lookup: bool = False
+) -> Customer | None:
+    stmt = select(Customer).where(Customer.customer_id == customer_id)
+    stmt = scoped(stmt, actor, lookup=lookup)
     return session.scalars(stmt).first()
 
 
@@ -142,13 +145,14 @@ def visible_ids(session: Session, actor: Actor, customer_ids: list[str]) -> set[
 
 def current_tiers(session: Session, actor: Actor, customer_id: str) -> list[CustomerTier]:
     stmt = select(CustomerTier).where(CustomerTier.customer_id == customer_id)
-    stmt = scoped(stmt, actor, CustomerTier.customer_id).order_by(CustomerTier.rule_set)
+    stmt = scoped(stmt, actor, CustomerTier.customer_id, lookup=True)
+    stmt = stmt.order_by(CustomerTier.rule_set)
     return list(session.scalars(stmt))
 
 
 def tier_history(session: Session, actor: Actor, customer_id: str) -> list[TierChange]:
     stmt = select(TierChange).where(TierChange.customer_id == customer_id)
-    stmt = scoped(stmt, actor, TierChange.customer_id)
+    stmt = scoped(stmt, actor, TierChange.customer_id, lookup=True)
     return list(session.scalars(stmt.order_by(TierChange.effective_on.desc(), TierChange.rule_set)))
 
 

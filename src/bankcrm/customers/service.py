@@ -132,9 +132,12 @@ def _found(session: Session, actor: Actor, customer_id: str) -> Any:
     return row
 
 
-def require_visible(session: Session, actor: Actor, customer_id: str) -> Customer:
-    """The customer if `actor` may see it (their data scope); else NotFound, as for the 360."""
-    found = repo.visible(session, actor, customer_id)
+def require_visible(
+    session: Session, actor: Actor, customer_id: str, *, lookup: bool = False
+) -> Customer:
+    """The customer if `actor` may see it (their data scope); else NotFound, as for the 360.
+    `lookup`: reading one customer's page (see `security.scope.scoped`)."""
+    found = repo.visible(session, actor, customer_id, lookup=lookup)
     if found is None:
         raise NotFound(f"客户不存在：{customer_id}")
     return found

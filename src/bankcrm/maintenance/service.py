@@ -212,7 +212,7 @@ def log_contact(session: Session, actor: Actor, body: s.ContactIn) -> s.ContactO
 
 
 def contacts(session: Session, actor: Actor, customer_id: str) -> list[s.ContactOut]:
-    customers.require_visible(session, actor, customer_id)
+    customers.require_visible(session, actor, customer_id, lookup=True)
     if not actor.can(Permission.view_customer):
         raise Forbidden("无权查看维护记录")
     return [
@@ -293,7 +293,7 @@ def profile(session: Session, actor: Actor, customer_id: str) -> s.ProfileOut:
     """The 建档 fields and service plan of a customer in the actor's scope."""
     if not actor.can(Permission.view_customer):
         raise Forbidden("无权查看客户建档信息")
-    customers.require_visible(session, actor, customer_id)
+    customers.require_visible(session, actor, customer_id, lookup=True)
     row = session.get(CustomerProfile, customer_id)
     plan = session.get(ServicePlan, customer_id)
     return s.ProfileOut(

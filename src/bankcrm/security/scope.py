@@ -17,7 +17,7 @@ from bankcrm.assignment.models import CustomerOwner
 from bankcrm.customers.models import Customer
 from bankcrm.orgs.models import OrgUnit
 from bankcrm.security.actor import Actor
-from bankcrm.security.roles import Permission
+from bankcrm.security.roles import Permission, Role
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 _CUSTOMER_PERMISSIONS = (
@@ -38,9 +38,13 @@ def scoped(
     stmt: S,
     actor: Actor,
     customer_id: InstrumentedAttribute[str] | Any = Customer.customer_id,
+    *,
+    lookup: bool = False,
 ) -> S:
     """`stmt` limited to the customers `actor` may see. `customer_id` is the column linking the
-    statement's rows to a customer (Customer.customer_id when it selects from customers)."""
+    statement's rows to a customer (Customer.customer_id when it selects from customers).
+    `lookup`: one customer asked for by number (the 360 page): a lobby manager may look up any
+    customer of their outlet (DESIGN §1) — their lists stay the customers assigned to them."""
     if actor.org_id is None or not any(actor.can(p) for p in _CUSTOMER_PERMISSIONS):
         return stmt.where(false())
     tree = org_subtree(actor.org_id)
@@ -52,7 +56,7 @@ def scoped(
         # Aliases: the outer statement may join the same tables (no auto-correlation).
         c = aliased(Customer)
         stmt = stmt.where(exists().where(c.customer_id == customer_id, c.home_org_id.in_(tree)))
-    if actor.assigned_only:
+    if actor.assigned_only and not (lookup and Role.lobby_manager in actor.roles):
         o = aliased(CustomerOwner)
         stmt = stmt.where(
             exists().where(o.customer_id == customer_id, o.staff_id == actor.staff_id)

@@ -257,6 +257,18 @@ def install(app: FastAPI) -> None:
                     label="排序",
                 ).classes("w-44")
                 ui.button("查询", on_click=lambda: load(reset=True)).props("id=search")
+            with ui.row().classes("items-end q-gutter-sm"):
+                # open one customer by number (a lobby manager: any customer of the outlet)
+                number = ui.input("客户号").props("clearable for=open-customer").classes("w-48")
+
+                def open_customer() -> None:
+                    text = (number.value or "").strip()
+                    if text.replace("-", "").replace("_", "").isalnum() and len(text) <= 32:
+                        ui.navigate.to(f"/customers/{text}")
+                    else:
+                        ui.notify("请输入客户号", type="warning")
+
+                ui.button("打开客户", on_click=open_customer).props("outline id=open-customer-go")
             grid = ui.aggrid(
                 {
                     "columnDefs": [
