@@ -136,23 +136,43 @@ def measured(code: str, *args: str) -> tuple[float, int, dict[str, float]]:
     return wall, rss, json.loads(out.strip().splitlines()[-1])
 
 
-def db_url(kind: str, work: Path) -> str:
+def db_url(kind: str, work: Path, database: str = "bankcrm_bench") -> str:
+    """SQLite: a file in `work`; PostgreSQL: a fresh database `database` in the local cluster
+    (started by scripts/pg-up.sh, whose last line is the URL)."""
     if kind == "sqlite":
         return f"sqlite:///{work / 'bench.db'}"
     url = (
-        subprocess.run(["bash", "scripts/pg-up.sh"], check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["bash", str(Path(__file__).resolve().parent.parent / "scripts" / "pg-up.sh")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         .stdout.strip()
         .splitlines()[-1]
     )
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
 
     base = make_url(url)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "bankcrm_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "bankcrm_bench"'))
-    return base.set(database="bankcrm_bench").render_as_string(hide_password=False)
+        # FORCE cannot end an autovacuum worker (the superuser's) still busy with the previous
+        # run's tables: wait for it
+        for attempt in range(90):
+            try:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                break
+            except DBAPIError:
+                if attempt == 89:
+                    raise
+                if attempt == 0:
+                    print(f"  waiting for autovacuum to leave {database} …", flush=True)
+                time.sleep(2)
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return base.set(database=database).render_as_string(hide_password=False)
 
 
 def cross_check(lake: Path, peer_file: Path, label: str) -> None:

@@ -160,43 +160,9 @@ def _run_with_heartbeat(label: str, argv: list[str], every: float = 30.0) -> str
     return proc.stdout
 
 
-def pg_url() -> str:
-    """A fresh PostgreSQL database of this benchmark's own (cluster started by scripts/pg-up.sh,
-    whose last line is the URL) — bench/nightly.py's `db_url` with another database name."""
-    url = (
-        subprocess.run(
-            ["bash", str(ROOT / "scripts" / "pg-up.sh")], check=True, capture_output=True, text=True
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import DBAPIError
-
-    base = make_url(url)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        # FORCE cannot end an autovacuum worker (the superuser's) still busy with the previous
-        # run's tables: wait for it
-        for attempt in range(90):
-            try:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-                break
-            except DBAPIError:
-                if attempt == 89:
-                    raise
-                if attempt == 0:
-                    print(f"  waiting for autovacuum to leave {PG_DATABASE} …", flush=True)
-                time.sleep(2)
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
-    return base.set(database=PG_DATABASE).render_as_string(hide_password=False)
-
-
 def fresh_url(kind: str, work: Path) -> str:
     if kind == "postgresql":
-        return pg_url()
+        return nightly_bench.db_url("postgresql", work, PG_DATABASE)
     db_file = work / "tasks-bench.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
