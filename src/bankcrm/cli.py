@@ -443,6 +443,7 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 import bankcrm.cli_batch  # noqa: E402  (registers `nightly` and `tiers export`)
+import bankcrm.cli_churn  # noqa: E402  (registers `churn`)
 import bankcrm.cli_holidays  # noqa: E402  (registers `holidays`)
 import bankcrm.cli_maintenance  # noqa: E402  (registers `maintenance`)
 import bankcrm.cli_security  # noqa: E402, F401  (registers `users`, `audit`, `serve`)

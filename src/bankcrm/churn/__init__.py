@@ -1,0 +1,1 @@
+"""Churn early warning (issue 7): the model pipeline, its vetting on any labelled table, scoring."""
