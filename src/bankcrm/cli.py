@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -376,28 +376,13 @@ def rules_show(
 @rules_app.command("import")
 def rules_import(file: Annotated[Path, typer.Argument(help="规则集 TOML 文件")]) -> None:
     """导入规则集：内容有变化时保存为新版本，否则不变。"""
-    from bankcrm.db.session import unit_of_work
     from bankcrm.tiering import service as tiering
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"无法读取 {file}：{exc}") from None
-    try:
-        with unit_of_work() as session:
-            rs, created = tiering.import_toml(session, CLI_ACTOR, text, file.name)
-            if created:
-                audit_rule_change(
-                    session, f"rule_set:{rs.spec.name}", {"version": rs.version, "file": file.name}
-                )
-    except BankCrmError as exc:
-        raise fail(exc.message) from None
-    if created:
-        console.print(
-            f"已保存 {rs.spec.name} 第 {rs.version} 版（自 {rs.spec.effective_from} 起生效）"
-        )
-    else:
-        console.print(f"{rs.spec.name} 与第 {rs.version} 版相同，未产生新版本")
+    import_versioned(
+        file,
+        "rule_set",
+        lambda session, text: tiering.import_toml(session, CLI_ACTOR, text, file.name),
+    )
 
 
 @rules_app.command("export")
@@ -407,8 +392,41 @@ def rules_export(
     out: Annotated[Path | None, typer.Option(help="写入文件（默认打印）")] = None,
 ) -> None:
     """导出规则集为 TOML（可编辑后再导入，成为新版本）。"""
-    rs = _rule_set(name, version)
-    text = rs.spec.to_toml()
+    print_or_write(_rule_set(name, version).spec.to_toml(), out)
+
+
+def import_versioned(
+    file: Path, kind: str, save: Callable[[Session, str], tuple[Any, bool]]
+) -> None:
+    """A versioned TOML import (a tier rule set, a maintenance policy): read `file`, `save` its
+    text as the next version in one transaction — audited as a rule change when it made one —
+    and say which version it is."""
+    from bankcrm.db.session import unit_of_work
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"无法读取 {file}：{exc}") from None
+    try:
+        with unit_of_work() as session:
+            saved, created = save(session, text)
+            if created:
+                audit_rule_change(
+                    session,
+                    f"{kind}:{saved.spec.name}",
+                    {"version": saved.version, "file": file.name},
+                )
+    except BankCrmError as exc:
+        raise fail(exc.message) from None
+    name, version = saved.spec.name, saved.version
+    if created:
+        console.print(f"已保存 {name} 第 {version} 版（自 {saved.spec.effective_from} 起生效）")
+    else:
+        console.print(f"{name} 与第 {version} 版相同，未产生新版本")
+
+
+def print_or_write(text: str, out: Path | None) -> None:
+    """An export: printed as is, or written to `out`."""
     if out is None:
         console.print(text, markup=False, highlight=False)
     else:

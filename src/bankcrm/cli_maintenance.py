@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bankcrm.cli import CLI_ACTOR, app, audit_rule_change, console, fail
+from bankcrm.cli import CLI_ACTOR, app, console, fail, import_versioned, print_or_write
 from bankcrm.errors import BankCrmError
 from bankcrm.maintenance.policy import ORG_LABELS
 from bankcrm.security.roles import ROLE_LABELS, Role
@@ -95,41 +95,19 @@ def policy_export(
     out: Annotated[Path | None, typer.Option(help="写入文件（默认打印）")] = None,
 ) -> None:
     """导出维护方案为 TOML（可编辑后再导入，成为新版本）。"""
-    text = _policy(name, version)
-    if out is None:
-        console.print(text, markup=False, highlight=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"已写出 {out}")
+    print_or_write(_policy(name, version), out)
 
 
 @policy_app.command("import")
 def policy_import(file: Annotated[Path, typer.Argument(help="维护方案 TOML 文件")]) -> None:
     """导入维护方案：内容有变化时保存为新版本，否则不变。"""
-    from bankcrm.db.session import unit_of_work
     from bankcrm.maintenance import policies
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"无法读取 {file}：{exc}") from None
-    try:
-        with unit_of_work() as session:
-            p, created = policies.import_toml(session, CLI_ACTOR, text, file.name)
-            if created:
-                audit_rule_change(
-                    session,
-                    f"maintenance_policy:{p.spec.name}",
-                    {"version": p.version, "file": file.name},
-                )
-    except BankCrmError as exc:
-        raise fail(exc.message) from None
-    if created:
-        console.print(
-            f"已保存 {p.spec.name} 第 {p.version} 版（自 {p.spec.effective_from} 起生效）"
-        )
-    else:
-        console.print(f"{p.spec.name} 与第 {p.version} 版相同，未产生新版本")
+    import_versioned(
+        file,
+        "maintenance_policy",
+        lambda session, text: policies.import_toml(session, CLI_ACTOR, text, file.name),
+    )
 
 
 @maintenance_app.command("run")
