@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session, aliased
 from bankcrm.assignment import schemas as s
 from bankcrm.assignment.models import AssignmentChange, CustomerOwner, Handover
 from bankcrm.assignment.orgmap import OrgMap
+from bankcrm.config import get_settings
 from bankcrm.customers import service as customers
 from bankcrm.customers.models import Customer
 from bankcrm.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bankcrm.kit import clock
 from bankcrm.kit.masking import name_or_none
+from bankcrm.maintenance import policies
 from bankcrm.orgs import service as orgs_service
 from bankcrm.orgs.models import Staff
 from bankcrm.security import audit
@@ -141,13 +143,12 @@ def request(session: Session, actor: Actor, body: s.HandoverIn) -> s.HandoverOut
         reason=body.reason,
         detail={"step": "request", "from": owner.staff_id, "to": to.staff_id},
     )
-    return _out(session, row, actor)
+    return _out(session, row, actor, orgs)
 
 
-def _may_decide(session: Session, actor: Actor, row: Handover) -> bool:
+def _may_decide(orgs: OrgMap, actor: Actor, row: Handover) -> bool:
     if not actor.can(Permission.manage_assignment) or actor.org_id is None:
         return False
-    orgs = OrgMap.load(session)
     if orgs.level.get(row.approver_org_id) == "outlet":
         if Role.outlet_head in actor.roles and actor.org_id == row.approver_org_id:
             return True
@@ -164,7 +165,8 @@ def decide(session: Session, actor: Actor, handover_id: int, body: s.DecisionIn)
         raise NotFound(f"没有移交申请 {handover_id}")
     if row.status != "pending":
         raise Conflict(f"移交申请 {handover_id} 已处理")
-    if not _may_decide(session, actor, row):
+    orgs = OrgMap.load(session)
+    if not _may_decide(orgs, actor, row):
         raise Forbidden("该移交申请需由网点负责人（跨网点时由支行负责人）审批")
     if row.requested_by == actor.username:
         raise Forbidden("不能审批本人发起的移交申请")
@@ -181,7 +183,7 @@ def decide(session: Session, actor: Actor, handover_id: int, body: s.DecisionIn)
             reason=body.note,
             detail={"step": "reject"},
         )
-        return _out(session, row, actor)
+        return _out(session, row, actor, orgs)
     owner = _owner(session, row.customer_id)
     if owner is None or owner.staff_id != row.from_staff_id:
         raise Conflict("申请之后管户人已变更，请重新发起移交")
@@ -190,7 +192,7 @@ def decide(session: Session, actor: Actor, handover_id: int, body: s.DecisionIn)
     _move(session, owner, row.customer_id, to, "handover")
     _record(session, actor, row.customer_id, row.from_staff_id, to.staff_id, "handover", row.id)
     session.flush()
-    return _out(session, row, actor)
+    return _out(session, row, actor, orgs)
 
 
 def _in_scope(actor: Actor) -> Any:
@@ -215,10 +217,11 @@ def handovers(
         stmt = stmt.where(Handover.status == status)
     stmt = stmt.where(_in_scope(actor))
     rows = session.scalars(stmt.order_by(Handover.requested_at.desc()).limit(limit)).all()
-    return [_out(session, r, actor) for r in rows]
+    orgs = OrgMap.load(session)  # once for the list, not per row
+    return [_out(session, r, actor, orgs) for r in rows]
 
 
-def _out(session: Session, row: Handover, actor: Actor) -> s.HandoverOut:
+def _out(session: Session, row: Handover, actor: Actor, orgs: OrgMap) -> s.HandoverOut:
     names = orgs_service.staff_names(session, {row.from_staff_id, row.to_staff_id})
     c = session.get(Customer, row.customer_id)
     return s.HandoverOut(
@@ -240,17 +243,26 @@ def _out(session: Session, row: Handover, actor: Actor) -> s.HandoverOut:
         decision_note=row.decision_note,
         can_decide=row.status == "pending"
         and row.requested_by != actor.username
-        and _may_decide(session, actor, row),
+        and _may_decide(orgs, actor, row),
     )
 
 
 def queue(
-    session: Session, actor: Actor, rule_set: str, tiers: list[str], limit: int = 500
+    session: Session,
+    actor: Actor,
+    rule_set: str | None = None,
+    tiers: list[str] | None = None,
+    limit: int = 500,
 ) -> list[s.QueueItem]:
     """Customers waiting for an owner in the actor's subtree: their owner left, or a maintained
-    tier found no eligible staff with room."""
+    tier found no eligible staff with room. `rule_set` and its maintained `tiers` default to
+    the maintenance policy in force today."""
     if not actor.can(Permission.manage_assignment):
         raise Forbidden("无权查看待分配队列")
+    if rule_set is None:
+        rule_set = get_settings().maintenance_rule_set
+    if tiers is None:
+        tiers = [r.tier for r in policies.in_force(session, rule_set, clock.today()).assign]
     st = aliased(Staff)
     stmt = (
         select(

@@ -11,10 +11,7 @@ from pydantic import BaseModel
 from bankcrm.api.deps import DB, CurrentActor
 from bankcrm.assignment import handover
 from bankcrm.assignment import schemas as s
-from bankcrm.config import get_settings
 from bankcrm.customers.routes import CustomerId
-from bankcrm.kit import clock
-from bankcrm.maintenance import policies
 from bankcrm.security.classification import field
 
 router = APIRouter(tags=["管户"])
@@ -62,9 +59,7 @@ def decide(
     "/assignment/queue", response_model=list[s.QueueItem], summary="待分配客户（离职、容量不足）"
 )
 def queue(actor: CurrentActor, session: DB) -> list[s.QueueItem]:
-    name = get_settings().maintenance_rule_set
-    tiers = [r.tier for r in policies.in_force(session, name, clock.today()).assign]
-    return handover.queue(session, actor, name, tiers)
+    return handover.queue(session, actor)
 
 
 @router.post("/assignment/queue/{customer_id}", status_code=204, summary="分配待分配客户")

@@ -10,9 +10,6 @@ from sqlalchemy.orm import Session
 
 from bankcrm.assignment import handover
 from bankcrm.assignment import schemas as hs
-from bankcrm.config import get_settings
-from bankcrm.kit import clock
-from bankcrm.maintenance import policies
 from bankcrm.security.actor import Actor
 from bankcrm.security.roles import Permission
 from bankcrm.ui.pages import beijing
@@ -85,9 +82,7 @@ def queue_section(request: Request, act: Act) -> None:
     """待分配客户: customers whose owner left or whom the nightly could not place."""
 
     def load(s: Session, a: Actor) -> tuple[list[hs.QueueItem], dict[str, str]]:
-        name = get_settings().maintenance_rule_set
-        tiers = [r.tier for r in policies.in_force(s, name, clock.today()).assign]
-        return handover.queue(s, a, name, tiers), staff_choices(s, a.org_id)
+        return handover.queue(s, a), staff_choices(s, a.org_id)
 
     @ui.refreshable
     def body() -> None:
