@@ -26,6 +26,7 @@ from bankcrm.kit import clock
 from bankcrm.kit.masking import name_or_none
 from bankcrm.maintenance import repository as repo
 from bankcrm.maintenance import schemas as s
+from bankcrm.maintenance.compliance import month_bounds
 from bankcrm.maintenance.models import (
     Contact,
     CustomerProfile,
@@ -123,29 +124,26 @@ def today_list(session: Session, actor: Actor, today: date | None = None) -> s.T
 def _matching(
     session: Session, actor: Actor, customer_id: str, channel: str, on: date
 ) -> Task | None:
-    month_first = on.replace(day=1)
-    month_last = (month_first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-    def first_of(kinds: tuple[str, ...], lo: date, hi: date) -> Task | None:
-        found = repo.open_tasks(session, customer_id, kinds, lo, hi)
-        return found[0] if found else None
-
-    candidates: list[Task | None] = []
+    """The task a contact completes when none is named: the first of the candidates (in the
+    order of the module's docstring) that has an open task, one query each until found."""
+    month_first, month_last = month_bounds(on)
+    wanted: list[tuple[tuple[str, ...], date, date]] = []
     if channel in GREETING_CHANNELS:
-        candidates.append(first_of(("greeting",), on, on))
+        wanted.append((("greeting",), on, on))
     if channel == "gift":
-        candidates += [
-            first_of(("flowers",), on, on),
-            first_of(("gift",), on - timedelta(31), on + timedelta(10)),
-        ]
+        wanted += [(("flowers",), on, on), (("gift",), on - timedelta(31), on + timedelta(10))]
     if channel == "salon":
-        candidates.append(first_of(("salon",), month_first - timedelta(31), month_last))
+        wanted.append((("salon",), month_first - timedelta(31), month_last))
     if channel == "visit" and actor.roles & EXECUTIVES:
-        candidates.append(first_of(("exec_visit",), month_first - timedelta(31), month_last))
-    candidates.append(first_of(("contact",), month_first, month_last))
-    prev_first = (month_first - timedelta(days=1)).replace(day=1)
-    candidates.append(first_of(("contact",), prev_first, month_first - timedelta(days=1)))
-    return next((t for t in candidates if t is not None), None)
+        wanted.append((("exec_visit",), month_first - timedelta(31), month_last))
+    wanted.append((("contact",), month_first, month_last))
+    prev_first, prev_last = month_bounds(month_first - timedelta(days=1))
+    wanted.append((("contact",), prev_first, prev_last))
+    for kinds, lo, hi in wanted:
+        found = repo.open_tasks(session, customer_id, kinds, lo, hi)
+        if found:
+            return found[0]
+    return None
 
 
 def log_contact(session: Session, actor: Actor, body: s.ContactIn) -> s.ContactOut:
