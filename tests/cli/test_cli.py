@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from bankcrm.cli import app
-from bankcrm.config import get_settings
 from tests.factories import drop_rows, write_drop
 from tests.lakecheck import fingerprint
 
@@ -18,13 +16,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def env(cli_home: Path) -> Path:
     """A lake and a SQLite database of the test's own, named the way a user names them."""
-    monkeypatch.setenv("BANKCRM_LAKE_PATH", str(tmp_path / "lake"))
-    monkeypatch.setenv("BANKCRM_DATABASE_URL", f"sqlite:///{tmp_path / 'crm.db'}")
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
+    return cli_home
 
 
 def test_ingest_lands_a_good_drop_and_lake_ls_lists_it(env: Path) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bankcrm.cli import app
-from bankcrm.config import get_settings
 from bankcrm.db import migrate
 from bankcrm.db.session import get_engine
 from tests.kit.test_holidays import HEADER, SCHEDULE_2027_CSV
@@ -18,15 +16,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("BANKCRM_DATABASE_URL", f"sqlite:///{tmp_path / 'crm.db'}")
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+def env(cli_home: Path) -> Path:
     migrate.upgrade(get_engine())
-    yield tmp_path
-    get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    return cli_home
 
 
 def test_import_then_list_shows_the_imported_2027_schedule(env: Path) -> None:

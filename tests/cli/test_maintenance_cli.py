@@ -3,7 +3,6 @@ test's own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,24 +10,17 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from bankcrm.cli import app
-from bankcrm.config import get_settings
 from bankcrm.db.session import get_engine
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("BANKCRM_DATABASE_URL", f"sqlite:///{tmp_path / 'crm.db'}")
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+def env(cli_home: Path) -> Path:
     upgraded = runner.invoke(app, ["db", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
     assert "已安装预置维护方案 maintenance_3tier" in upgraded.output
-    yield tmp_path
-    get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    return cli_home
 
 
 def test_list_export_edit_and_import_a_new_version(env: Path) -> None:

@@ -12,21 +12,15 @@ from typer.testing import CliRunner
 
 from bankcrm.cli import app
 from bankcrm.config import get_settings
-from bankcrm.db.session import get_engine
 
 runner = CliRunner()
 PASSWORD = "Tide-Lantern-42x"
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'crm.db'}"
-    monkeypatch.setenv("BANKCRM_DATABASE_URL", url)
-    monkeypatch.setenv("BANKCRM_LAKE_PATH", str(tmp_path / "lake"))
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+def env(cli_home: Path) -> Iterator[sa.Engine]:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(f"sqlite:///{cli_home / 'crm.db'}")
     with engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -37,9 +31,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
         )
     yield engine
     engine.dispose()
-    get_engine().dispose()
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 def test_users_create_list_set_password_disable(env: sa.Engine) -> None:
