@@ -86,3 +86,28 @@ def test_handover_through_the_api(client: TestClient, world: World) -> None:
     # the former owner no longer sees the customer
     gone = client.get(f"/api/v1/customers/{own}", headers=bearer(world, WM))
     assert gone.status_code == 404
+
+
+def test_views_of_maintenance_data_are_audited_and_scoped(
+    client: TestClient, world: World, db_session: Session
+) -> None:
+    own, other = world.customer(WM, "own"), world.customer(WM, "other_outlet")
+
+    def rows(action: str, target: str) -> int:
+        stmt = select(func.count()).select_from(AuditEvent)
+        stmt = stmt.where(AuditEvent.action == action, AuditEvent.target == target)
+        return int(db_session.scalar(stmt) or 0)
+
+    assert (
+        client.get(f"/api/v1/customers/{own}/contacts", headers=bearer(world, WM)).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/api/v1/customers/{own}/profile", headers=bearer(world, WM)).status_code == 200
+    )
+    assert client.get("/api/v1/tasks", headers=bearer(world, WM)).status_code == 200
+    assert (rows("view_customer", "contacts"), rows("view_customer", "profile")) == (1, 1)
+    assert rows("list_customers", "tasks") == 1
+    for path in (f"/api/v1/customers/{other}/contacts", f"/api/v1/customers/{other}/profile"):
+        assert client.get(path, headers=bearer(world, WM)).status_code == 404
+    assert rows("view_customer", "contacts") == 1  # the refused views left nothing

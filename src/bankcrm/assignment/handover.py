@@ -218,6 +218,7 @@ def handovers(
     stmt = stmt.where(_in_scope(actor))
     rows = session.scalars(stmt.order_by(Handover.requested_at.desc()).limit(limit)).all()
     orgs = OrgMap.load(session)  # once for the list, not per row
+    audit.record(session, actor, audit.Action.list_customers, target="handovers", rows=len(rows))
     return [_out(session, r, actor, orgs) for r in rows]
 
 
@@ -292,7 +293,7 @@ def queue(
         )
     )
     stmt = scoped(stmt, actor).order_by(Customer.aum_month_avg_fen.desc(), Customer.customer_id)
-    return [
+    items = [
         s.QueueItem(
             customer_id=cid,
             customer_name=name_or_none(name),
@@ -305,6 +306,8 @@ def queue(
         )
         for cid, name, org, tier, aum, staff_id, staff_name in session.execute(stmt.limit(limit))
     ]
+    audit.record(session, actor, audit.Action.list_customers, target="queue", rows=len(items))
+    return items
 
 
 def reassign(session: Session, actor: Actor, customer_id: str, to_staff_id: str) -> None:

@@ -268,6 +268,7 @@ def missed(
         overdue_on=day,
         limit=limit,
     )
+    audit.record(session, actor, audit.Action.list_customers, target="missed_tasks", rows=len(rows))
     return [task_out(t, cn, sn, day) for t, cn, sn in rows]
 
 

@@ -98,6 +98,7 @@ def list_tasks(
         offset=offset,
     )
     day = today or clock.today()
+    audit.record(session, actor, audit.Action.list_customers, target="tasks", rows=len(rows))
     return s.TaskPage(items=[task_out(t, cn, sn, day) for t, cn, sn in rows], total=total)
 
 
@@ -117,6 +118,7 @@ def today_list(session: Session, actor: Actor, today: date | None = None) -> s.T
         limit=1000,
     )
     items = [task_out(t, cn, sn, day) for t, cn, sn in rows]
+    audit.record(session, actor, audit.Action.list_customers, target="tasks", rows=len(items))
     items.sort(key=lambda t: (t.overdue, t.due_on != day, t.due_on))
     return s.TaskPage(items=items, total=len(items))
 
@@ -213,6 +215,9 @@ def contacts(session: Session, actor: Actor, customer_id: str) -> list[s.Contact
     customers.require_visible(session, actor, customer_id, lookup=True)
     if not actor.can(Permission.view_customer):
         raise Forbidden("无权查看维护记录")
+    audit.record(
+        session, actor, audit.Action.view_customer, customer_id=customer_id, target="contacts"
+    )
     return [
         s.ContactOut(
             id=c.id,
@@ -294,6 +299,9 @@ def profile(session: Session, actor: Actor, customer_id: str) -> s.ProfileOut:
     customers.require_visible(session, actor, customer_id, lookup=True)
     row = session.get(CustomerProfile, customer_id)
     plan = session.get(ServicePlan, customer_id)
+    audit.record(
+        session, actor, audit.Action.view_customer, customer_id=customer_id, target="profile"
+    )
     return s.ProfileOut(
         customer_id=customer_id,
         lunar_birthday=bool(row and row.lunar_birthday),
