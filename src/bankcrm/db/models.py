@@ -1,6 +1,7 @@
 """Import every domain's models so Alembic and the drift test see the whole schema."""
 
 from bankcrm.assignment.models import AssignmentChange, CustomerOwner, Handover
+from bankcrm.churn.models import ChurnScore, RetentionAction, RetentionCase
 from bankcrm.customers.models import Customer
 from bankcrm.db.base import Base
 from bankcrm.maintenance.models import (
@@ -31,6 +32,7 @@ __all__ = [
     "AssignmentChange",
     "AuditEvent",
     "Base",
+    "ChurnScore",
     "Contact",
     "Customer",
     "CustomerOwner",
@@ -43,6 +45,8 @@ __all__ = [
     "Product",
     "ProductMessage",
     "ProductMessageRecipient",
+    "RetentionAction",
+    "RetentionCase",
     "ServicePlan",
     "Staff",
     "Task",
