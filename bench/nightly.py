@@ -52,6 +52,7 @@ NIGHTLY = """
 import json, sys, time, shutil
 from datetime import date, datetime, UTC
 from pathlib import Path
+from bankcrm.alerts import rules as alert_rules
 from bankcrm.analytics import nightly, publish
 from bankcrm.analytics.lake import Lake
 from bankcrm.config import Settings
@@ -66,7 +67,10 @@ sets = [service.RuleSetVersion(service.parse_toml(service.preset_toml(n)), 1, da
         for n in names]
 as_of = date.fromisoformat(sys.argv[5])
 t0 = time.perf_counter()
-out = nightly.run(as_of, sets, lake=lake, settings=settings)
+# the full nightly evaluates the preset alert rules too (no churn model in a bench lake: the
+# scoring step is skipped; bench/churn.py measures it)
+alerts = alert_rules.parse_toml(alert_rules.preset_toml()).enabled() if which == "full" else ()
+out = nightly.run(as_of, sets, lake=lake, settings=settings, alert_rules=alerts)
 steps = dict(out.steps)
 if which == "full":
     db = make_engine(db_url)

@@ -98,6 +98,7 @@ def current_lake() -> lakes.Lake:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """创建或迁移 BANKCRM_DATABASE_URL 指定的运营数据库。"""
+    from bankcrm.alerts import service as alerts
     from bankcrm.db import migrate
     from bankcrm.db.session import get_engine, unit_of_work
     from bankcrm.maintenance import policies
@@ -112,6 +113,8 @@ def db_upgrade(revision: str = "head") -> None:
                 console.print(f"已安装预置分层规则集 {rs.spec.name}（{rs.spec.title}）")
             for p in policies.install_presets(session, CLI_ACTOR):
                 console.print(f"已安装预置维护方案 {p.spec.name}（{p.spec.title}）")
+            for a in alerts.install_presets(session, CLI_ACTOR):
+                console.print(f"已安装预置预警规则 {a.spec.name}（{a.spec.title}）")
 
 
 @app.command("ingest")
@@ -268,8 +271,16 @@ def demo_run(
     dates += [_drop_date(d) for d in result.drops[1:]]
     # task calendars a month before the end too, so the demo has a maintenance past
     past = [d for d in dates if d < add_months(dates[-1].replace(day=1), -1)][-1:]
+    # a first churn model four months before the end, so its cases have outcomes by the end
+    # (the 3-month window), then the monthly retrain on the whole history
+    first_model = [d for d in dates if d < add_months(dates[-1].replace(day=1), -3)][-1:]
+    from bankcrm.cli_churn import demo_churn
+
     for d in dates:
         run_nightly_date(lake, d, with_tasks=d == dates[-1] or d in past)
+        if d in first_model:
+            demo_churn(lake, d)
+    demo_churn(lake, dates[-1])
     _demo_activity(dates[-1], seed)
     _demo_logins()
 
@@ -460,6 +471,7 @@ def main() -> None:  # pragma: no cover - console entry point
     app()
 
 
+import bankcrm.cli_alerts  # noqa: E402  (registers `alerts`)
 import bankcrm.cli_batch  # noqa: E402  (registers `nightly` and `tiers export`)
 import bankcrm.cli_churn  # noqa: E402  (registers `churn`)
 import bankcrm.cli_holidays  # noqa: E402  (registers `holidays`)

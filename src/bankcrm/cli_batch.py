@@ -99,6 +99,8 @@ def run_nightly_date(lake: lakes.Lake, as_of: date, *, with_tasks: bool = True) 
     console.print(table)
     if maintenance_step(as_of, with_tasks) and with_tasks:
         _audit_retention()
+    alerts_step(lake, as_of)
+    retention_step(as_of)
 
 
 def _audit_retention() -> None:
@@ -113,6 +115,35 @@ def _audit_retention() -> None:
     with unit_of_work() as session:
         n = audit.purge(session, SYSTEM, days)
     console.print(f"审计日志保留 {days:,} 天：清理 {n:,} 条过期记录")
+
+
+def alerts_step(lake: lakes.Lake, as_of: date) -> None:
+    """预警: the date's candidates into the inbox, then escalation, in their own transaction."""
+    from bankcrm.alerts import jobs as alerts
+    from bankcrm.db.session import unit_of_work
+
+    try:
+        with console.status(f"{as_of} · 事件预警…"), unit_of_work() as session:
+            run = alerts.run(session, lake, as_of)
+    except BankCrmError as exc:  # rolled back as a whole
+        err.print(f"[yellow]事件预警未生成：{exc.message}[/]")
+        return
+    console.print(run.line())
+
+
+def retention_step(as_of: date) -> None:
+    """挽留工单: outcomes of the cases whose window ended, then the night's new cases (after
+    the scores and owners), in their own transaction; one summary line."""
+    from bankcrm.churn import jobs as retention
+    from bankcrm.db.session import unit_of_work
+
+    try:
+        with console.status(f"{as_of} · 挽留工单…"), unit_of_work() as session:
+            run = retention.run(session, as_of)
+    except BankCrmError as exc:  # rolled back as a whole
+        err.print(f"[yellow]挽留工单未生成：{exc.message}[/]")
+        return
+    console.print(run.line())
 
 
 def maintenance_step(as_of: date, with_tasks: bool) -> bool:

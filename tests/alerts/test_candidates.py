@@ -51,17 +51,22 @@ def test_large_outflow_single_transfer_or_share_of_the_month_average(duck: Engin
         txn("X7", "C6", D - timedelta(7), "90000.00"),  # outside the 7-day lookback
         txn("X8", "C7", D - timedelta(6), "90000.00"),  # inside
         txn("X9", "C8", D, "90000.00", direction="in"),  # an inflow
+        txn("XA", "C9", D, "15000.00"),  # 30% of 5万 - 1 fen: under min_aum (5万)
+        txn("XB", "CA", D, "15000.00"),  # 30% of exactly 5万
     ]
     monthly = [
         month("C2", D.replace(day=1), 200 * WAN),
         month("C3", D.replace(day=1), 10 * WAN),
         month("C4", D.replace(day=1), 10 * WAN),
+        month("C9", D.replace(day=1), 5 * WAN - 1),
+        month("CA", D.replace(day=1), 5 * WAN),
     ]
     rows = run(duck, [rule("large_outflow")], as_of=D, transactions=txns, monthly=monthly)
     assert keys(rows) == [
         ("C1", "large_outflow", "2026-03-10"),
         ("C3", "large_outflow", "2026-03-10"),
         ("C7", "large_outflow", "2026-03-04"),
+        ("CA", "large_outflow", "2026-03-10"),
     ]
     c3 = rows[1]
     assert (c3["amount_fen"], c3["reference_fen"], c3["ratio_bp"], c3["item_id"]) == (
@@ -94,7 +99,8 @@ def test_aum_drop_compares_the_last_complete_months(duck: Engine) -> None:
         month("C3", feb, 50 * WAN),  # no January
     ]
     monthly = [month("C2", mar, 1 * WAN)]  # mid-month: March is not complete yet
-    rows = run(duck, [rule("aum_drop")], as_of=D, history=history, monthly=monthly)
+    every_tier = rule("aum_drop", tiers=())  # the threshold alone (the preset: maintained tiers)
+    rows = run(duck, [every_tier], as_of=D, history=history, monthly=monthly)
     assert keys(rows) == [("C1", "aum_drop", "2026-02")]
     assert (rows[0]["amount_fen"], rows[0]["reference_fen"], rows[0]["ratio_bp"]) == (
         80 * WAN,
@@ -102,8 +108,23 @@ def test_aum_drop_compares_the_last_complete_months(duck: Engine) -> None:
         2000,
     )
     # on the month end March itself is complete: C2 fell from Feb to Mar
-    rows = run(duck, [rule("aum_drop")], as_of=date(2026, 3, 31), history=history, monthly=monthly)
+    rows = run(duck, [every_tier], as_of=date(2026, 3, 31), history=history, monthly=monthly)
     assert keys(rows) == [("C2", "aum_drop", "2026-03")]
+    # the preset warns of drops in the maintained tiers only: not for a 大众 customer
+    tiers = [
+        {"customer_id": c, "rule_set": "maintenance_3tier", "tier": t, "prev_tier": t}
+        | {"change": "same", "basis_value_fen": 0, "threshold_fen": 0}
+        for c, t in (("C1", "大众"), ("C2", "中端"))
+    ]
+    rows = run(duck, [rule("aum_drop")], as_of=date(2026, 3, 31), history=history, monthly=monthly)
+    assert rows == []  # the rule names tiers, and the date has none
+    rows = run(
+        duck, [rule("aum_drop")], as_of=date(2026, 3, 31), history=history, monthly=monthly,
+        tiers=tiers,
+    )  # fmt: skip
+    assert keys(rows) == [("C2", "aum_drop", "2026-03")]
+    rows = run(duck, [rule("aum_drop")], as_of=D, history=history, monthly=monthly, tiers=tiers)
+    assert rows == []  # C1 fell 20% in February but is 大众
 
 
 def test_dormancy_of_customers_with_assets(duck: Engine) -> None:

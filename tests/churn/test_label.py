@@ -69,9 +69,9 @@ def test_the_definition_is_configurable() -> None:
 def test_floors_from_the_tier_held() -> None:
     threshold = np.array([0, 20 * WAN, 100 * WAN, np.nan])
     rank = np.array([0, 1, 2, np.nan])
-    assert floors(threshold, rank).tolist() == [NO_FLOOR, 20 * WAN, 100 * WAN, NO_FLOOR]
-    kept = LabelSpec(waive_floor_in_lowest_tier=False)
-    assert floors(threshold, rank, kept).tolist() == [0, 20 * WAN, 100 * WAN, 0]
+    assert floors(threshold, rank).tolist() == [0, 20 * WAN, 100 * WAN, 0]
+    waived = LabelSpec(waive_floor_in_lowest_tier=True)
+    assert floors(threshold, rank, waived).tolist() == [NO_FLOOR, 20 * WAN, 100 * WAN, NO_FLOOR]
     assert floors(threshold, rank, LabelSpec(floor_fen=5 * WAN)).tolist() == [5 * WAN] * 4
     # lowest tier kept at floor 0: a fall to 0 is not below 0 — only a closure churns
     assert one([2 * WAN] * 3, [0] * 3, floor=0) == STAYED

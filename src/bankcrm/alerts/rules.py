@@ -73,7 +73,7 @@ SEVERITY_LABELS = {"high": "高", "medium": "中", "low": "低"}
 # the parameters each kind needs (the others must be left out)
 NEEDS: dict[Kind, tuple[str, ...]] = {
     Kind.maturity: ("lead_days", "asset_classes"),
-    Kind.large_outflow: ("min_amount", "share_pct", "lookback_days"),
+    Kind.large_outflow: ("min_amount", "share_pct", "min_aum", "lookback_days"),
     Kind.large_inflow: ("min_amount", "lookback_days"),
     Kind.aum_drop: ("drop_pct",),
     Kind.dormancy: ("dormant_days", "min_aum"),

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from bankcrm.alerts import service as alerts
 from bankcrm.analytics import nightly, publish
 from bankcrm.analytics.lake import Lake
 from bankcrm.config import Settings, get_settings
@@ -33,7 +34,15 @@ def run_nightly(
     migrate.require_current(get_engine())
     with unit_of_work() as session:
         rule_sets = tiering.active_rule_sets(session, as_of)
-    outcome = nightly.run(as_of, rule_sets, lake=lake, settings=settings, progress=progress)
+        alert_rules = alerts.rules_in_force(session, as_of)
+    outcome = nightly.run(
+        as_of,
+        rule_sets,
+        lake=lake,
+        settings=settings,
+        progress=progress,
+        alert_rules=alert_rules.spec.enabled() if alert_rules else (),
+    )
     progress("发布到运营库")
     t0 = time.perf_counter()
     with unit_of_work() as session:

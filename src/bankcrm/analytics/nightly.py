@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -30,9 +31,21 @@ from bankcrm.analytics.marts.common import add_months, latest
 from bankcrm.config import Settings, get_settings
 from bankcrm.tiering.service import RuleSetVersion
 
+if TYPE_CHECKING:
+    from bankcrm.alerts.rules import RuleSpec
+
 MARTS = "marts"
 PARTITION = "as_of"
-MART_TABLES = ("aum_daily", "aum_monthly", "holdings", "holdings_detail", "features", "tiers")
+MART_TABLES = (
+    "aum_daily",
+    "aum_monthly",
+    "holdings",
+    "holdings_detail",
+    "features",
+    "tiers",
+    "churn_scores",
+    "alert_candidates",
+)
 KEYS = {
     "org_units": ("org_id",),
     "staff": ("staff_id",),
@@ -47,6 +60,7 @@ KEYS = {
 SORT_KEYS = {
     "tiers": ["rule_set", "customer_id"],
     "holdings_detail": ["customer_id", "kind", "item_id"],
+    "alert_candidates": ["customer_id", "rule", "event_key"],
 }
 # marts the 360 page reads one customer at a time: small row groups, so a lookup decodes ≈ 4k
 # rows instead of ≈ 120k (files ≈ 15% larger)
@@ -148,6 +162,7 @@ def run(
     lake: Lake,
     settings: Settings | None = None,
     progress: Progress = lambda _step: None,
+    alert_rules: tuple[RuleSpec, ...] = (),
 ) -> Outcome:
     """Compute and commit every mart of `as_of` (publishing is the caller's next step)."""
     settings = settings or get_settings()
@@ -159,7 +174,10 @@ def run(
     try:
         with lakes.locked(lake):
             lakes.recover(lake)
-            _compute(engine, lake, as_of, rule_sets, settings, stage, staged, outcome, progress)
+            _compute(
+                engine, lake, as_of, rule_sets, settings, stage, staged, outcome, progress,
+                alert_rules=alert_rules,
+            )  # fmt: skip
             with _step(outcome, "提交数据湖", progress):
                 commit_marts(lake, run_id, as_of, staged)
     finally:
@@ -178,6 +196,8 @@ def _compute(
     staged: dict[str, Path],
     outcome: Outcome,
     progress: Progress,
+    *,
+    alert_rules: tuple[RuleSpec, ...] = (),
 ) -> None:
     inputs = Inputs(engine, lake, as_of)
     start = as_of.replace(day=1)
@@ -262,6 +282,66 @@ def _compute(
         ]
         if parts:
             save("tiers", ibis.union(*parts) if len(parts) > 1 else parts[0])
+    with _step(outcome, "流失评分", progress):
+        from bankcrm.analytics.marts import churn
+
+        folder = stage / "churn_scores"
+        scored = churn.stage(
+            lake,
+            as_of,
+            sorted((stage / "features").glob("*.parquet")),
+            sorted((stage / "aum_monthly").glob("*.parquet")),
+            folder,
+        )
+        if scored is None:
+            progress(
+                f"流失评分：数据湖中没有 {as_of} 及以前训练的模型，跳过（bankcrm churn train）"
+            )
+        else:
+            staged["churn_scores"] = folder
+    with _step(outcome, "预警候选", progress):
+        if alert_rules:
+            _alert_candidates(
+                engine, lake, inputs, alert_rules, settings, stage, staged, history=history
+            )
+
+
+def _alert_candidates(
+    engine: backend.Engine,
+    lake: Lake,
+    inputs: Inputs,
+    rules: tuple[RuleSpec, ...],
+    settings: Settings,
+    stage: Path,
+    staged: dict[str, Path],
+    *,
+    history: ir.Table,
+) -> None:
+    """The `alert_candidates` mart from the raw extracts and the marts staged above."""
+    from bankcrm.analytics.marts import alerts
+
+    def staged_table(name: str) -> ir.Table | None:
+        files = sorted((stage / name).glob("*.parquet")) if name in staged else []
+        return engine.read(files, base=stage / name) if files else None
+
+    monthly, feats = staged_table("aum_monthly"), staged_table("features")
+    if monthly is None or feats is None:
+        return
+    src = alerts.Sources(
+        accounts=inputs.required("accounts"),
+        balances=inputs.required("balances"),
+        transactions=_or_empty(engine, inputs.table("transactions"), TXN_SCHEMA),
+        loans=_or_empty(engine, inputs.table("loans"), ALERT_LOAN_SCHEMA),
+        monthly=monthly,
+        history=history,
+        features=feats,
+        tiers=staged_table("tiers"),
+    )
+    found = alerts.alert_candidates(src, rules, as_of=inputs.as_of, own_bank=settings.own_bank_code)
+    folder = stage / "alert_candidates"
+    expr = found if found is not None else engine.empty(alerts.CANDIDATE_SCHEMA)
+    engine.write(expr.order_by(SORT_KEYS["alert_candidates"]), folder)
+    staged["alert_candidates"] = folder
 
 
 def monthly_history(engine: backend.Engine, lake: Lake, start: date) -> tuple[ir.Table, int]:
@@ -315,6 +395,18 @@ LOAN_SCHEMA = ibis.schema(
         "product_code": "string",
         "balance": "decimal(18,2)",
         "overdue_days": "int32",
+        "status": "string",
+    }
+)
+ALERT_LOAN_SCHEMA = ibis.schema(
+    {
+        "loan_id": "string",
+        "customer_id": "string",
+        "product_code": "string",
+        "balance": "decimal(18,2)",
+        "overdue_days": "int32",
+        "overdue_amount": "decimal(18,2)",
+        "maturity_date": "date",
         "status": "string",
     }
 )

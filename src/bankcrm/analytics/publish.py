@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bankcrm.analytics.ingest.rules import lit, parquet_source
 from bankcrm.analytics.lake import Lake
 from bankcrm.analytics.nightly import KEYS, cutoff, mart_files, raw_files
+from bankcrm.churn import service as churn
 from bankcrm.customers import service as customers
 from bankcrm.orgs import service as orgs
 from bankcrm.products import service as products
@@ -31,6 +32,7 @@ LEVEL_ORDER = (
 @dataclass
 class Published:
     customers: int = 0
+    churn_scores: int = 0  # scores published (replacing all stored ones); 0: no model yet
     tiers: int = 0  # current-tier rows written (changed or new customers)
     changes: int = 0  # upgrades and downgrades recorded in tier history
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # rule set → tier → n
@@ -87,6 +89,10 @@ def publish(session: Session, lake: Lake, as_of: date, rule_sets: list[str]) -> 
         ),
     )
     out.customers = customers.publish_snapshot(session, r.arrow(_snapshot_sql(r, d)))
+    if mart_files(lake, "churn_scores", as_of):
+        out.churn_scores = churn.publish(
+            session, r.arrow(f"SELECT * FROM {r.mart('churn_scores')}"), as_of
+        )
     if not rule_sets:  # no rule set in force on this date: nothing to tier
         return out
     # Current tiers: only customers whose tier changed (or who are new) — plus every customer of

@@ -155,7 +155,10 @@ def create_app(
         detail = messages.get(exc.status_code, str(exc.detail))
         return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
+    from bankcrm.alerts.routes import router as alerts
     from bankcrm.assignment.routes import router as assignment
+    from bankcrm.churn.case_routes import router as retention
+    from bankcrm.churn.routes import router as churn
     from bankcrm.customers.routes import router as customers
     from bankcrm.maintenance.routes import router as maintenance
     from bankcrm.security.routes import router as security
@@ -166,6 +169,9 @@ def create_app(
     app.include_router(tiering, prefix="/api/v1")
     app.include_router(maintenance, prefix="/api/v1")
     app.include_router(assignment, prefix="/api/v1")
+    app.include_router(alerts, prefix="/api/v1")
+    app.include_router(retention, prefix="/api/v1")
+    app.include_router(churn, prefix="/api/v1")
     if ui:
         from bankcrm.ui import login, pages
 

@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CHANNEL_NAMES = {
     "counter": "柜面",
@@ -117,36 +119,96 @@ def phrase(feature: str, value: float) -> str:
     return render(value) if render else f"{feature} {value:g}"
 
 
-def _value_json(feature: str, v: float) -> str:
-    if math.isnan(v):
-        return "null"
-    if feature.endswith(("_ratio",)) or feature.startswith("drop_"):
-        return f"{v:.4f}"
-    return str(int(v))
+def _is_ratio(feature: str) -> bool:
+    return feature.endswith("_ratio") or feature.startswith("drop_")
 
 
-def top_reasons(
-    contrib: np.ndarray, x: np.ndarray, names: Sequence[str], top: int = 3
-) -> list[str]:
+def _phrase_key(feature: str, v: np.ndarray) -> np.ndarray:
+    """A key per value such that `phrase(feature, v)` depends on the key alone: amounts by sign
+    and 万 to one decimal, ratios by sign and whole percent, counts and days by value."""
+    if feature.endswith("_fen"):
+        tenths = (np.abs(v).astype(np.int64) + 50_000) // 100_000
+        return np.asarray(np.sign(v).astype(np.int64) * (tenths + 1))
+    if _is_ratio(feature):
+        whole = np.floor(np.abs(v) * 100 + 0.5).astype(np.int64)
+        return np.asarray(np.where(v >= 0, whole + 1, -(whole + 1)))
+    return v
+
+
+def _phrases(feature: str, v: np.ndarray) -> pa.Array:
+    """`phrase(feature, x)` for every x of `v`, rendered once per distinct phrase key."""
+    out = np.empty(len(v), dtype=object)
+    missing = np.isnan(v)
+    out[missing] = phrase(feature, math.nan)
+    present = np.flatnonzero(~missing)
+    if len(present):
+        _, first, inverse = np.unique(
+            _phrase_key(feature, v[present]), return_index=True, return_inverse=True
+        )
+        texts = np.array([phrase(feature, float(v[present][i])) for i in first], dtype=object)
+        out[present] = texts[inverse.reshape(-1)]
+    return pa.array(out, pa.string())
+
+
+def _decimals4(v: np.ndarray) -> pa.Array:
+    """`f"{v:.4f}"` for an array, in integers (ten-thousandths, half away from zero)."""
+    q = np.floor(np.abs(v) * 10_000 + 0.5).astype(np.int64)
+    sign = np.where((v < 0) & (q > 0), "-", "")
+    whole = pc.cast(pa.array(q // 10_000), pa.string())
+    frac = pc.utf8_lpad(pc.cast(pa.array(q % 10_000), pa.string()), 4, "0")
+    return pc.binary_join_element_wise(pa.array(sign, pa.string()), whole, ".", frac, "")
+
+
+def _values(feature: str, v: np.ndarray) -> pa.Array:
+    """The JSON `value`: null when missing, 4 decimals for ratios, else the integer."""
+    missing = np.isnan(v)
+    clean = np.where(missing, 0.0, v)
+    if _is_ratio(feature):
+        text = _decimals4(clean)
+    else:
+        text = pc.cast(pa.array(clean.astype(np.int64)), pa.string())
+    return pc.if_else(pa.array(missing), "null", text)
+
+
+def _items(feats: np.ndarray, x: np.ndarray, w: np.ndarray, names: Sequence[str]) -> pa.Array:
+    """One JSON object per row of `x`, explained by its feature index in `feats` with
+    contribution `w`: rows grouped by feature (a stable sort), each group rendered at once, then
+    put back in row order with one take."""
+    order = np.argsort(feats, kind="stable")
+    groups = np.flatnonzero(np.diff(feats[order])) + 1
+    texts, values = [], []
+    for part in np.split(order, groups) if len(order) else []:
+        feat = int(feats[part[0]])
+        v = x[part, feat]
+        texts.append(_phrases(names[feat], v))
+        values.append(_values(names[feat], v))
+    back = pa.array(np.argsort(order, kind="stable"))
+    text = pa.concat_arrays(texts).take(back) if texts else pa.array([], pa.string())
+    value = pa.concat_arrays(values).take(back) if values else pa.array([], pa.string())
+    code = pa.array(np.asarray(names, dtype=object)[feats], pa.string())
+    return pc.binary_join_element_wise(
+        '{"code": "', code, '", "text": "', text, '", "value": ', value,
+        ', "contribution": ', _decimals4(w), "}", "",
+    )  # fmt: skip
+
+
+def top_reasons(contrib: np.ndarray, x: np.ndarray, names: Sequence[str], top: int = 3) -> pa.Array:
     """JSON text per row: [{code, text, value, contribution}] of the features that push the
-    risk up most (contrib: n × (features + 1), the bias last; x: the model matrix)."""
+    risk up most (contrib: n × (features + 1), the bias last; x: the model matrix). Vectorised
+    per rank: Arrow string kernels assemble the JSON, each feature's phrases are rendered once
+    per distinct phrase (1M customers: ≈ 17 s rendered one by one)."""
     n, f = x.shape
     c = contrib[:, :f]
     k = min(top, f)
     idx = np.argsort(-c, axis=1, kind="stable")[:, :k]
     vals = np.take_along_axis(c, idx, axis=1)
-    items: list[list[str]] = [[] for _ in range(n)]
+    ranks = []
     for j in range(k):
-        rows_j = np.flatnonzero(vals[:, j] > 0)
-        feats = idx[rows_j, j]
-        for feat in np.unique(feats):
-            name = names[feat]
-            sel = rows_j[feats == feat]
-            for r, v, w in zip(
-                sel.tolist(), x[sel, feat].tolist(), c[sel, feat].tolist(), strict=True
-            ):
-                items[r].append(
-                    f'{{"code": "{name}", "text": "{phrase(name, v)}", '
-                    f'"value": {_value_json(name, v)}, "contribution": {w:.4f}}}'
-                )
-    return ["[" + ", ".join(row) + "]" for row in items]
+        item = _items(idx[:, j], x, vals[:, j], names)
+        ranks.append(pc.if_else(pa.array(vals[:, j] > 0), item, pa.nulls(n, pa.string())))
+    inner = (
+        pc.binary_join_element_wise(*ranks, ", ", null_handling="skip")
+        if ranks
+        else pa.array([""] * n, pa.string())
+    )
+    return pc.binary_join_element_wise("[", pc.fill_null(inner, ""), "]", "")

@@ -1,5 +1,6 @@
 """Import every domain's models so Alembic and the drift test see the whole schema."""
 
+from bankcrm.alerts.models import Alert, AlertEvent, AlertRuleSet
 from bankcrm.assignment.models import AssignmentChange, CustomerOwner, Handover
 from bankcrm.churn.models import ChurnScore, RetentionAction, RetentionCase
 from bankcrm.customers.models import Customer
@@ -29,6 +30,9 @@ from bankcrm.tiering.models import CustomerTier, TierChange, TierRuleSet
 __all__ = [
     "AccessToken",
     "AddressThrottle",
+    "Alert",
+    "AlertEvent",
+    "AlertRuleSet",
     "AssignmentChange",
     "AuditEvent",
     "Base",

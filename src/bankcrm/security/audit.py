@@ -43,6 +43,7 @@ class Action:
     assignment = "assignment"
     handover = "handover"
     contact = "contact"
+    retention = "retention"
 
 
 ACTION_LABELS = {
@@ -62,6 +63,7 @@ ACTION_LABELS = {
     Action.assignment: "管户变更",
     Action.handover: "管户移交",
     Action.contact: "维护记录",
+    Action.retention: "挽留工单",
 }
 
 _FIELDS = (

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 from sqlalchemy.orm import Session
 
+from bankcrm.alerts import service as alerts
 from bankcrm.api.deps import AppState, cookie_session
 from bankcrm.customers import schemas as cs
 from bankcrm.customers import service as customers
@@ -97,10 +98,12 @@ def install(app: FastAPI) -> None:
             if actor.can(Permission.list_customers):
                 links.append(("客户", "/customers"))
                 links.append(("任务", "/tasks"))
+                links.append(("预警", "/alerts"))
             if actor.can(Permission.view_compliance):
                 links.append(("达标", "/compliance"))
             if actor.can(Permission.list_customers):
                 links.append(("移交", "/handovers"))
+                links.append(("挽留", "/retention"))
             if actor.can(Permission.edit_rules):
                 links.append(("分层规则", "/rules"))
             if actor.can(Permission.view_audit):
@@ -157,6 +160,7 @@ def install(app: FastAPI) -> None:
             dist = customers.tier_distribution(session, actor, rule_set)
             since = (dist.as_of or datetime.now(BEIJING).date()).replace(day=1)
             moves = customers.recent_changes(session, actor, rule_set, since, limit=100)
+            alert_counts = alerts.counts(session, actor)
         with ui.column().classes("q-pa-md w-full"):
             with ui.row().classes("items-center"):
                 ui.label("我的客户分层概览").classes("text-h5")
@@ -175,6 +179,8 @@ def install(app: FastAPI) -> None:
                     ("月日均合计（万元）", wan(total_aum)),
                     ("本月升级", f"{dist.changes_this_month.get('up', 0):,}"),
                     ("本月降级", f"{dist.changes_this_month.get('down', 0):,}"),
+                    ("待确认预警", f"{alert_counts.by_status['new']:,}"),
+                    ("超时升级预警", f"{alert_counts.escalated:,}"),
                 ):
                     with ui.card().classes("w-48"):
                         ui.label(label).classes("text-grey-7")

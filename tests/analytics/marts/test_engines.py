@@ -1,5 +1,6 @@
-"""One fixture through all five marts on DuckDB and on Spark `local[2]`: the stored tables must be
-identical (DESIGN §3, STYLE: one test suite run against every engine).
+"""One fixture through the Ibis marts (the nightly's five and `alert_candidates`) on DuckDB and
+on Spark `local[2]`: the stored tables must be identical (DESIGN §3, STYLE: one test suite run
+against every engine).
 
 The marts are chained and materialised the way `nightly` does it (`Engine.write`, then
 `Engine.read` for the next mart), and the Parquet each engine wrote is compared: column names and
@@ -19,8 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from bankcrm.alerts import rules as alert_rules
 from bankcrm.analytics.backend import Engine, connect
-from bankcrm.analytics.marts import aum, features, holdings, tiers
+from bankcrm.analytics.marts import alerts, aum, features, holdings, tiers
 from bankcrm.analytics.nightly import MART_TABLES, MONTHLY_SCHEMA, PREVIOUS_TIER_SCHEMA
 from bankcrm.config import Settings
 from bankcrm.tiering.schemas import RuleSetSpec, parse_toml
@@ -38,7 +40,13 @@ from tests.analytics.marts.factories import (
 AS_OF = date(2025, 4, 30)
 START = date(2025, 4, 1)
 WAN = 1_000_000
-KEYS = {"tiers": ("rule_set", "customer_id"), "holdings_detail": ("customer_id", "kind", "item_id")}
+KEYS = {
+    "tiers": ("rule_set", "customer_id"),
+    "holdings_detail": ("customer_id", "kind", "item_id"),
+    "alert_candidates": ("customer_id", "rule", "event_key"),
+}
+# the Ibis marts (`churn_scores` is the model's numpy scoring, the same on either engine)
+ENGINE_MARTS = tuple(m for m in MART_TABLES if m != "churn_scores")
 PRIVATE = """
 name = "private_point"
 title = "私行时点"
@@ -329,8 +337,22 @@ def run_marts(engine: Engine, folder: Path) -> dict[str, pa.Table]:
         )
         for spec in rule_sets()
     ]
-    save("tiers", ibis.union(*parts))
-    return {name: pq.read_table(folder / name) for name in MART_TABLES}
+    tiered = save("tiers", ibis.union(*parts))
+    src = alerts.Sources(
+        accounts=t["accounts"],
+        balances=t["balances"],
+        transactions=t["transactions"],
+        loans=t["loans"],
+        monthly=monthly,
+        history=t["history"],
+        features=feats,
+        tiers=tiered,
+    )
+    rules = alert_rules.parse_toml(alert_rules.preset_toml()).enabled()
+    found = alerts.alert_candidates(src, rules, as_of=AS_OF, own_bank="DEMO")
+    assert found is not None
+    save("alert_candidates", found)
+    return {name: pq.read_table(folder / name) for name in ENGINE_MARTS}
 
 
 @pytest.fixture(scope="module")
@@ -353,7 +375,7 @@ def test_duckdb_marts_cover_every_customer_and_store_no_float(
     for mart, table in duck_marts.items():
         floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
         assert not floats, f"{mart} stores floats: {floats}"
-        if mart == "holdings_detail":  # a row per account, loan and card
+        if mart in ("holdings_detail", "alert_candidates"):  # a row per item / per event
             continue
         per_customer = len(rule_sets()) if mart == "tiers" else 1
         ids = Counter(table.column("customer_id").to_pylist())
@@ -361,14 +383,14 @@ def test_duckdb_marts_cover_every_customer_and_store_no_float(
 
 
 @pytest.mark.slow
-def test_spark_writes_the_same_five_marts_as_duckdb(
+def test_spark_writes_the_same_marts_as_duckdb(
     duck_marts: dict[str, pa.Table], spark: Engine, tmp_path: Path
 ) -> None:
     # One test, not one per mart: under `pytest -n 2` a parametrised set would be split across
     # both workers, and each would start its own Spark and run the whole chain.
     spark_marts = run_marts(spark, tmp_path)
     differences = {}
-    for mart in MART_TABLES:
+    for mart in ENGINE_MARTS:
         want, got = _sorted(duck_marts[mart], mart), _sorted(spark_marts[mart], mart)
         types = [(f.name, f.type) for f in want.schema], [(f.name, f.type) for f in got.schema]
         if types[0] != types[1]:

@@ -163,7 +163,8 @@ def _other_bank_txns(src: Sources, rule: RuleSpec, as_of: date, own: str, way: s
 
 def large_outflow(src: Sources, rule: RuleSpec, as_of: date, own: str) -> ir.Table:
     """A day with a single transfer out to another bank ≥ min_amount, or whose transfers out
-    to other banks add up to ≥ share_pct of the customer's 月日均 (one event per day)."""
+    to other banks add up to ≥ share_pct of the customer's 月日均 when that is ≥ min_aum (a
+    3,000 yuan payment from a 1,000 yuan account is no large outflow); one event per day."""
     t = _other_bank_txns(src, rule, as_of, own, "out")
     day = t.group_by("customer_id", "txn_date").agg(
         day_fen=int64(t.amount_fen.sum()),
@@ -173,7 +174,9 @@ def large_outflow(src: Sources, rule: RuleSpec, as_of: date, own: str) -> ir.Tab
     m = src.monthly.select("customer_id", avg_fen="month_avg_fen")
     d = day.left_join(m, "customer_id").drop("customer_id_right")
     base = d.avg_fen.fill_null(0)
-    by_share = (base > 0) & (d.day_fen * 100 >= base * rule.num("share_pct"))
+    by_share = (base >= max(rule.fen("min_aum"), 1)) & (
+        d.day_fen * 100 >= base * rule.num("share_pct")
+    )
     d = d.filter((d.biggest_fen >= rule.fen("min_amount")) | by_share)
     return d.select(
         "customer_id",

@@ -60,20 +60,20 @@ def churn_scores(
     x = dataset.matrix(rows, model.features)
     n = x.shape[0]
     score = np.empty(n)
-    reasons: list[str] = []
+    reasons: list[pa.Array] = []
     for lo in range(0, n, batch):
         xb = x[lo : lo + batch]
         contrib = model.contributions(xb)
         raw = 1.0 / (1.0 + np.exp(-contrib.sum(axis=1)))
         score[lo : lo + batch] = np.round(model.calibrate(raw), 6)
-        reasons += top_reasons(contrib, xb, model.features, top)
+        reasons.append(top_reasons(contrib, xb, model.features, top))
     return pa.table(
         {
             "customer_id": rows["customer_id"],
             "model_version": pa.array([model.version] * n, pa.string()),
             "score": score,
             "band": bands.of(score),
-            "reasons": pa.array(reasons, pa.string()),
+            "reasons": pa.chunked_array(reasons, pa.string()),
             "indicators": pa.array(indicators(x, model.features, spec), pa.string()),
         },
         schema=SCHEMA,

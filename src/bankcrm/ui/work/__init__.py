@@ -13,10 +13,12 @@ from nicegui import ui
 
 from bankcrm.security import service as security
 from bankcrm.security.roles import Permission
+from bankcrm.ui.work.alerts import alerts_page
 from bankcrm.ui.work.common import Act, Enter
 from bankcrm.ui.work.compliance import compliance_page
 from bankcrm.ui.work.customer import customer_section
 from bankcrm.ui.work.handovers import handovers_page
+from bankcrm.ui.work.retention import retention_page
 from bankcrm.ui.work.tasks import tasks_page
 
 __all__ = ["customer_section", "install"]
@@ -34,6 +36,14 @@ def install(app: FastAPI, *, enter: Enter, act: Act) -> None:
         tasks_page(request, act, auth.actor)
         return None
 
+    @ui.page("/alerts")
+    def alerts(request: Request) -> RedirectResponse | None:
+        auth = enter(request, "预警", Permission.list_customers, "无权查看预警")
+        if not isinstance(auth, security.Authenticated):
+            return auth
+        alerts_page(request, act, auth.actor)
+        return None
+
     @ui.page("/compliance")
     def compliance_view(request: Request) -> RedirectResponse | None:
         auth = enter(request, "维护达标", Permission.view_compliance, "无权查看维护达标情况")
@@ -48,4 +58,12 @@ def install(app: FastAPI, *, enter: Enter, act: Act) -> None:
         if not isinstance(auth, security.Authenticated):
             return auth
         handovers_page(request, act, auth.actor)
+        return None
+
+    @ui.page("/retention")
+    def retention(request: Request) -> RedirectResponse | None:
+        auth = enter(request, "挽留", Permission.list_customers, "无权查看挽留工单")
+        if not isinstance(auth, security.Authenticated):
+            return auth
+        retention_page(request, act, auth.actor)
         return None

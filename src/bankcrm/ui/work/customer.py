@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from bankcrm.assignment import handover
 from bankcrm.assignment import schemas as hs
 from bankcrm.assignment.orgmap import OrgMap
+from bankcrm.churn import schemas as churn_schemas
+from bankcrm.churn import service as churn
 from bankcrm.customers import schemas as cs
 from bankcrm.maintenance import schemas as ms
 from bankcrm.maintenance import service
@@ -196,4 +198,44 @@ def customer_section(request: Request, act: Act, actor: Actor, profile: cs.Profi
                 "q-ml-sm"
             )
     body()
+    churn_card(request, act, cid)
     profile_card(request, act, actor, cid)
+
+
+BAND_LABELS = {
+    "high": ("高风险", "red-8"),
+    "medium": ("中风险", "orange-8"),
+    "low": ("低风险", "green-8"),
+}
+
+
+def churn_card(request: Request, act: Act, cid: str) -> None:
+    """流失预警: the latest score, its band, the model's reasons and the policy's indicators."""
+    view: churn_schemas.ChurnView | None = act(request, lambda s, a: churn.latest_churn(s, a, cid))
+    with ui.card().classes("w-full q-mt-md").props("id=churn-card"):
+        ui.label("流失预警").classes("text-subtitle1")
+        if view is None:
+            ui.label("尚无流失评分（夜间批处理在训练模型后评分）").classes("text-grey-7")
+            return
+        label, colour = BAND_LABELS.get(view.band, (view.band, "grey-8"))
+        with ui.row().classes("items-center q-gutter-md"):
+            ui.badge(label, color=colour).props("id=churn-band")
+            ui.label(f"流失概率 {view.score:.0%}").classes("text-body1")
+            ui.label(f"评分日 {view.as_of:%Y年%m月%d日} · 模型 {view.model_version}").classes(
+                "text-grey-7"
+            )
+        with ui.row().classes("w-full q-gutter-md no-wrap items-start"):
+            with ui.column().classes("col"):
+                ui.label("主要原因（模型）").classes("text-grey-8")
+                for r in view.reasons or []:
+                    ui.label(f"· {r.text}")
+                if not view.reasons:
+                    ui.label("无推高风险的因素").classes("text-grey-7")
+            with ui.column().classes("col"):
+                ui.label("预警指标（规则）").classes("text-grey-8")
+                for i in view.indicators:
+                    ui.label(f"· {i.text}")
+                if not view.indicators:
+                    ui.label("未触发").classes("text-grey-7")
+                for note in view.notes:
+                    ui.label(note).classes("text-caption text-grey-6")
