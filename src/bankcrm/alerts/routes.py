@@ -38,6 +38,17 @@ def list_alerts(
     )
 
 
+@router.get("/rules", response_model=s.RulesOut, summary="预警规则（最新版本，TOML）")
+def get_rules(actor: CurrentActor, session: DB) -> s.RulesOut:
+    return service.readable_rules(session, actor)
+
+
+@router.post("/rules", response_model=s.RulesOut, status_code=201, summary="保存预警规则的新版本")
+def save_rules(body: s.RulesIn, actor: CurrentActor, session: DB) -> s.RulesOut:
+    saved, _changed = service.import_rules(session, actor, body.toml, "API")
+    return s.rules_out(saved)
+
+
 @router.get("/counts", response_model=s.Counts, summary="预警数（按状态、级别）")
 def counts(actor: CurrentActor, session: DB) -> s.Counts:
     return service.counts(session, actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,3 +110,30 @@ class DismissIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=2, max_length=200, description="排除原因（必填）")
+
+
+class RulesIn(BaseModel):
+    toml: str = Field(min_length=1, max_length=20_000, description="预警规则全文（TOML）")
+
+
+class RulesOut(BaseModel):
+    name: str
+    title: str
+    version: int
+    effective_from: date
+    created_at: datetime
+    created_by: str
+    toml: str = Field(description="预警规则全文（TOML）")
+
+
+def rules_out(v: Any) -> RulesOut:
+    """A stored version (`service.RulesVersion`) as the API shows it."""
+    return RulesOut(
+        name=v.spec.name,
+        title=v.spec.title,
+        version=v.version,
+        effective_from=v.spec.effective_from,
+        created_at=v.created_at,
+        created_by=v.created_by,
+        toml=v.spec.to_toml(),
+    )

@@ -93,6 +93,13 @@ def rules(session: Session, version: int | None = None, name: str = PRESET) -> R
     return _view(row)
 
 
+def readable_rules(session: Session, actor: Actor) -> s.RulesOut:
+    """The rules in their latest version, for rule_admin and those who read aggregates."""
+    if not (actor.can(Permission.edit_rules) or actor.can(Permission.view_aggregates)):
+        raise Forbidden("无权查看预警规则")
+    return s.rules_out(rules(session))
+
+
 def rule_versions(session: Session, name: str = PRESET) -> list[RulesVersion]:
     return [_view(r) for r in repo.rules_versions(session, name)]
 
