@@ -51,6 +51,16 @@ def test_outlet_head_handles_an_alert_with_a_contact(server: Server, browser: Br
     assert _count(page, "count-new") == new - 1
     expect(page.locator(f"#alert-{alert_id}")).to_have_count(0)  # the 待确认 list moved on
     shot(page, "a3-inbox-after")
+    total = int(re.sub(r"\D", "", page.locator("#alert-total").inner_text()))
+    first = page.locator("[id^=evidence-]").first.get_attribute("id")
+    if total > 50:  # 50 a page: the next page shows the next alerts
+        expect(page.locator("#page-of")).to_have_text(f"第 1 / {-(-total // 50)} 页")
+        page.locator("#page-next").click()
+        expect(page.locator("#page-of")).to_have_text(f"第 2 / {-(-total // 50)} 页")
+        expect(page.locator(f"#{first}")).to_have_count(0)
+        assert page.locator("[id^=evidence-]").count() == min(50, total - 50)
+    else:
+        expect(page.locator("#page-of")).to_have_count(0)
     page.goto(f"{base}/")
     expect(home_new).to_have_text(f"{before_home - 1:,}", timeout=10_000)
     shot(page, "a4-home-after")

@@ -20,11 +20,16 @@ STATUS_CHOICES = {"": "全部", **s.STATUS_LABELS}
 SEVERITY_CHOICES = {"": "全部", **SEVERITY_LABELS}
 
 
+PAGE_SIZE = 50
+
+
 def _filters(request: Request) -> dict[str, str]:
     q = request.query_params
+    page = q.get("page", "1")
     return {
         "status": q.get("status", "new") if q.get("status", "new") in STATUS_CHOICES else "new",
         "severity": q.get("severity", "") if q.get("severity", "") in SEVERITY_CHOICES else "",
+        "page": page if page.isdigit() and 1 <= int(page) <= 10_000 else "1",
     }
 
 
@@ -37,10 +42,16 @@ def alerts_page(request: Request, act: Act, actor: Actor) -> None:
     del actor  # the services scope by the live session's actor (through `act`)
     f = _filters(request)
     counts = act(request, lambda sn, a: service.counts(sn, a))
+    number = int(f["page"])
     page = act(
         request,
         lambda sn, a: service.list_alerts(
-            sn, a, status=f["status"] or None, severity=f["severity"] or None, limit=200
+            sn,
+            a,
+            status=f["status"] or None,
+            severity=f["severity"] or None,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
         ),
     )
     if counts is None or page is None:
@@ -51,17 +62,33 @@ def alerts_page(request: Request, act: Act, actor: Actor) -> None:
         with ui.row().classes("items-center"):
             ui.select(
                 STATUS_CHOICES, value=f["status"], label="状态",
-                on_change=lambda e: _go(f, status=e.value or ""),
+                on_change=lambda e: _go(f, status=e.value or "", page="1"),
             ).classes("w-32").props("id=filter-status")  # fmt: skip
             ui.select(
                 SEVERITY_CHOICES, value=f["severity"], label="级别",
-                on_change=lambda e: _go(f, severity=e.value or ""),
+                on_change=lambda e: _go(f, severity=e.value or "", page="1"),
             ).classes("w-32").props("id=filter-severity")  # fmt: skip
             ui.label(f"共 {page.total:,} 条").classes("q-ml-md text-grey-8").props("id=alert-total")
         if not page.items:
             ui.label("没有符合条件的预警").classes("text-grey-7 q-pa-sm")
         for a in page.items:
             _row(request, act, a, lambda: _go(f))
+        _pager(f, number, page.total)
+
+
+def _pager(f: dict[str, str], number: int, total: int) -> None:
+    """上一页 / 下一页 over the filtered list, 50 alerts a page."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    if pages == 1:
+        return
+    with ui.row().classes("items-center q-mt-sm"):
+        ui.button("上一页", on_click=lambda: _go(f, page=str(number - 1))).props(
+            "id=page-prev flat dense" + (" disable" if number <= 1 else "")
+        )
+        ui.label(f"第 {min(number, pages)} / {pages} 页").props("id=page-of")
+        ui.button("下一页", on_click=lambda: _go(f, page=str(number + 1))).props(
+            "id=page-next flat dense" + (" disable" if number >= pages else "")
+        )
 
 
 def _count_cards(c: s.Counts) -> None:
