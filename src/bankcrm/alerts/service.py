@@ -13,6 +13,7 @@ from bankcrm.alerts import schemas as s
 from bankcrm.alerts.evidence import evidence, shown_item
 from bankcrm.alerts.models import Alert, AlertEvent, AlertRuleSet
 from bankcrm.alerts.rules import PRESET, AlertRulesSpec, parse_toml, preset_toml
+from bankcrm.db import versioned
 from bankcrm.errors import Conflict, Forbidden, NotFound
 from bankcrm.kit import clock, masking
 from bankcrm.maintenance import schemas as ms
@@ -40,21 +41,10 @@ def _view(row: AlertRuleSet) -> RulesVersion:
 
 def save_rules(session: Session, author: str, spec: AlertRulesSpec) -> tuple[RulesVersion, bool]:
     """`spec` as the next version — or the latest, unchanged, when equal to it."""
-    current = repo.latest_rules(session, spec.name)
-    if current is not None and current.digest == spec.digest():
-        return _view(current), False
-    row = AlertRuleSet(
-        name=spec.name,
-        version=(current.version + 1) if current else 1,
-        title=spec.title,
-        effective_from=spec.effective_from,
-        spec=spec.to_json(),
-        digest=spec.digest(),
-        created_by=author,
+    row, changed = versioned.save(
+        session, AlertRuleSet, repo.latest_rules(session, spec.name), spec, author
     )
-    session.add(row)
-    session.flush()
-    return _view(row), True
+    return _view(row), changed
 
 
 def import_rules(

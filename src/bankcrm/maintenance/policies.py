@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bankcrm.db import versioned
 from bankcrm.errors import InvalidInput, NotFound
 from bankcrm.maintenance.models import MaintenancePolicy
 from bankcrm.maintenance.policy import PRESETS, PolicySpec, parse_toml, preset_toml
@@ -49,21 +50,10 @@ def save(session: Session, actor: str, spec: PolicySpec) -> tuple[PolicyVersion,
                 f"维护方案 {spec.name}：层级 {tier} 不在规则集 {spec.name} 中"
                 f"（{'、'.join(rule_set.tier_names())}）"
             )
-    current = _latest(session, spec.name)
-    if current is not None and current.digest == spec.digest():
-        return _view(current), False
-    row = MaintenancePolicy(
-        name=spec.name,
-        version=(current.version + 1) if current else 1,
-        title=spec.title,
-        effective_from=spec.effective_from,
-        spec=spec.to_json(),
-        digest=spec.digest(),
-        created_by=actor,
+    row, changed = versioned.save(
+        session, MaintenancePolicy, _latest(session, spec.name), spec, actor
     )
-    session.add(row)
-    session.flush()
-    return _view(row), True
+    return _view(row), changed
 
 
 def import_toml(

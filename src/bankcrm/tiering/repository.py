@@ -58,11 +58,6 @@ def latest_of_each(session: Session) -> list[tuple[TierRuleSet, int]]:
     return [(row, int(n)) for row, n in session.execute(stmt).all()]
 
 
-def add(session: Session, row: TierRuleSet) -> None:
-    session.add(row)
-    session.flush()
-
-
 def upsert_current(session: Session, rows: pa.Table, fresh: list[str]) -> int:
     """Rows of the rule sets in `fresh` (none stored yet) go in as a plain bulk insert."""
     table = CustomerTier.__table__

@@ -14,6 +14,7 @@ from importlib import resources
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
+from bankcrm.db import versioned
 from bankcrm.errors import Forbidden, NotFound
 from bankcrm.security import audit
 from bankcrm.security.actor import Actor
@@ -44,21 +45,10 @@ def _view(row: TierRuleSet, versions: int = 1) -> RuleSetVersion:
 def save(session: Session, actor: str, spec: RuleSetSpec) -> tuple[RuleSetVersion, bool]:
     """Store `spec` as the rule set's next version; (that version, True) — or, when it equals the
     latest version, (the latest, False): re-importing a file changes nothing."""
-    current = repo.latest(session, spec.name)
-    if current is not None and current.digest == spec.digest():
-        return _view(current), False
-    row = TierRuleSet(
-        name=spec.name,
-        version=(current.version + 1) if current else 1,
-        title=spec.title,
-        basis=spec.basis.value,
-        effective_from=spec.effective_from,
-        spec=spec.to_json(),
-        digest=spec.digest(),
-        created_by=actor,
+    row, changed = versioned.save(
+        session, TierRuleSet, repo.latest(session, spec.name), spec, actor, basis=spec.basis.value
     )
-    repo.add(session, row)
-    return _view(row), True
+    return _view(row), changed
 
 
 def import_toml(
