@@ -23,19 +23,15 @@ write them ("5万", "49999.99"); shares and drops are whole percents.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tomllib
 from datetime import date
 from enum import StrEnum
 from importlib import resources
-from typing import Any
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bankcrm.errors import InvalidInput
-from bankcrm.tiering.schemas import explain, parse_amount
+from bankcrm.kit.documents import VersionedDocument, load_toml
+from bankcrm.tiering.schemas import parse_amount
 
 PRESET = "alert_rules"
 
@@ -169,7 +165,7 @@ class RuleSpec(_Strict):
         return value
 
 
-class AlertRulesSpec(_Strict):
+class AlertRulesSpec(_Strict, VersionedDocument):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
     title: str = Field(min_length=1, max_length=80)
     effective_from: date
@@ -189,30 +185,13 @@ class AlertRulesSpec(_Strict):
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
 
-    def digest(self) -> str:
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
-
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> AlertRulesSpec:
-        return cls.model_validate_json(text)
-
     def to_toml(self) -> str:
         doc = self.model_dump(mode="json", exclude_none=True)
         return tomli_w.dumps(doc | {"effective_from": self.effective_from})
 
 
 def parse_toml(text: str, source: str = "alert rules") -> AlertRulesSpec:
-    try:
-        doc: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{source}：TOML 语法错误：{exc}", loc=(source,)) from exc
-    try:
-        return AlertRulesSpec.model_validate(doc)
-    except ValueError as exc:
-        raise InvalidInput(f"{source}：{explain(exc)}", loc=(source,)) from exc
+    return load_toml(AlertRulesSpec, text, source)
 
 
 def preset_toml(name: str = PRESET) -> str:

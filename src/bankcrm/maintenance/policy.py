@@ -29,20 +29,15 @@ sub-branch when it has none).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tomllib
 from datetime import date
 from enum import StrEnum
 from importlib import resources
-from typing import Any
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bankcrm.errors import InvalidInput
+from bankcrm.kit.documents import VersionedDocument, load_toml
 from bankcrm.security.roles import Role
-from bankcrm.tiering.schemas import explain
 
 GREETINGS = ("生日", "元旦", "春节", "元宵", "劳动节", "端午", "中秋", "国庆")
 PRESETS = ("maintenance_3tier", "outlet_adoption")
@@ -127,7 +122,7 @@ class Targets(_Strict):
     key_products: CoverageTarget = CoverageTarget(at_least="20万", share="0.8")
 
 
-class PolicySpec(_Strict):
+class PolicySpec(_Strict, VersionedDocument):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
     title: str = Field(min_length=1, max_length=80)
     effective_from: date
@@ -161,29 +156,12 @@ class PolicySpec(_Strict):
     def standard_for(self, tier: str) -> Standard | None:
         return next((s for s in self.standards if s.tier == tier), None)
 
-    def digest(self) -> str:
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
-
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> PolicySpec:
-        return cls.model_validate_json(text)
-
     def to_toml(self) -> str:
         return tomli_w.dumps(self.model_dump(mode="json") | {"effective_from": self.effective_from})
 
 
 def parse_toml(text: str, source: str = "policy") -> PolicySpec:
-    try:
-        doc: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{source}：TOML 语法错误：{exc}", loc=(source,)) from exc
-    try:
-        return PolicySpec.model_validate(doc)
-    except ValueError as exc:
-        raise InvalidInput(f"{source}：{explain(exc)}", loc=(source,)) from exc
+    return load_toml(PolicySpec, text, source)
 
 
 def preset_toml(name: str) -> str:

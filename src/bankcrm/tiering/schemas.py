@@ -28,20 +28,17 @@ integer fen. TOML floats are refused (50000.1 would not be exact); write a quote
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import tomllib
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bankcrm.analytics.ingest.contract import TABLES
-from bankcrm.errors import InvalidInput
+from bankcrm.kit.documents import VersionedDocument, load_toml
 from bankcrm.kit.money import FEN_PER_YUAN
 
 _WAN_FEN = 10_000 * FEN_PER_YUAN
@@ -110,7 +107,7 @@ class QualifierSpec(BaseModel):
         return self
 
 
-class RuleSetSpec(BaseModel):
+class RuleSetSpec(VersionedDocument):
     """One version of a rule set, validated as a whole."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -159,17 +156,6 @@ class RuleSetSpec(BaseModel):
     def tier_names(self) -> list[str]:
         return [t.name for t in self.tiers]
 
-    def digest(self) -> str:
-        """Content hash: importing an unchanged file makes no new version."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
-
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> RuleSetSpec:
-        return cls.model_validate_json(text)
-
     def to_toml(self) -> str:
         doc: dict[str, Any] = {
             "name": self.name,
@@ -201,15 +187,7 @@ class RuleSetSpec(BaseModel):
 
 def parse_toml(text: str, source: str = "rule set") -> RuleSetSpec:
     """A rule set from TOML text; any problem → InvalidInput naming the field and why."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{source}：TOML 语法错误：{exc}", loc=(source,)) from exc
-    try:
-        data = _from_document(doc)
-        return RuleSetSpec.model_validate(data)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
-        raise InvalidInput(f"{source}：{explain(exc)}", loc=(source,)) from exc
+    return load_toml(RuleSetSpec, text, source, _from_document)
 
 
 def _from_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -245,29 +223,3 @@ def _coefficient(value: object) -> str:
         return str(Decimal(str(value)))
     except InvalidOperation:
         raise ValueError(f"折算系数 {value!r} 不是数字") from None
-
-
-_PYDANTIC_ZH = {
-    "extra_forbidden": "未定义的字段",
-    "missing": "缺少必填字段",
-    "enum": "取值不在允许范围内",
-    "date_from_datetime_parsing": "日期格式错误，应为 YYYY-MM-DD",
-    "date_parsing": "日期格式错误，应为 YYYY-MM-DD",
-    "int_parsing": "应为整数",
-    "too_short": "数量不足",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-}
-
-
-def explain(exc: ValueError) -> str:
-    if isinstance(exc, ValidationError):
-        parts = []
-        for e in exc.errors():
-            where = ".".join(str(x) for x in e["loc"])
-            msg = _PYDANTIC_ZH.get(e["type"]) or str(e["msg"]).removeprefix("Value error, ")
-            if e["type"] == "enum":
-                msg += f"：{e.get('ctx', {}).get('expected', '')}"
-            parts.append(f"{where}：{msg}" if where else msg)
-        return "；".join(parts)
-    return str(exc)
