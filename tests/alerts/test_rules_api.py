@@ -62,3 +62,5 @@ def test_only_rule_admin_edits_and_a_broken_document_is_a_422(
     wrong = toml.replace("drop_pct = 20", "drop_pct = 20\nlead_days = 3")
     bad = client.post("/api/v1/alerts/rules", json={"toml": wrong}, headers=h)
     assert bad.status_code == 422 and "lead_days" in bad.text
+    stored = client.get("/api/v1/alerts/rules", headers=h).json()
+    assert stored["version"] == 1 and stored["toml"] == toml  # nothing was written

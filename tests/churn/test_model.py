@@ -25,6 +25,7 @@ from bankcrm.churn import service as churn_service
 from bankcrm.churn.models import ChurnScore
 from bankcrm.config import Settings
 from bankcrm.demo.generator import DemoSpec, build_demo
+from bankcrm.errors import InvalidInput
 from bankcrm.tiering.schemas import parse_toml
 from bankcrm.tiering.service import RuleSetVersion, preset_toml
 
@@ -74,6 +75,16 @@ def test_out_of_time_auc_beats_the_aum_drop_rule(bank: tuple[Lake, model.Model])
     assert model.latest(lake, date(2026, 10, 30)) is None  # trained on 10-31: not before
     loaded = model.latest(lake, date(2026, 11, 30))
     assert loaded is not None and loaded.version == trained.version
+
+
+def test_too_short_a_history_is_refused_and_saves_nothing(
+    bank: tuple[Lake, model.Model],
+) -> None:
+    lake, _ = bank
+    before = sorted(p.name for p in (lake.root / model.MODELS).iterdir())
+    with pytest.raises(InvalidInput, match=r"有完整标签的月末只有 \d+ 个，至少需要 3 个"):
+        model.train(lake, date(2026, 4, 30), rule_set=RULE_SET)
+    assert sorted(p.name for p in (lake.root / model.MODELS).iterdir()) == before
 
 
 def _wan(fen: int) -> str:
