@@ -1,6 +1,7 @@
 """Bulk loads (the nightly publish path) on SQLite and PostgreSQL: NULL stays NULL, '' stays '',
 dates, booleans and Chinese text round-trip, an upsert updates and never rolls a newer row back —
-on SQLite both through executemany and through the staged (ADBC + attach) load."""
+on SQLite through executemany and through the staged (ADBC + attach) load, in one scratch file
+or in two."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ pytestmark = pytest.mark.db
 REFUSED = (sqlite3.IntegrityError, psycopg.errors.IntegrityError)  # bulk talks to the driver
 
 
-@pytest.fixture(autouse=True, params=["direct", "staged"])
+@pytest.fixture(autouse=True, params=["direct", "staged", "staged in halves"])
 def load_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every load of the test goes the small-load way, or (SQLite) through the staged load."""
-    if request.param == "staged":
+    """Every load of the test goes the small-load way, or (SQLite) through the staged load —
+    one scratch file, or two written side by side (any load of 2 rows or more)."""
+    if request.param != "direct":
         monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 0)
+    if request.param == "staged in halves":
+        monkeypatch.setattr(bulk, "STAGE_SPLIT_ROWS", 2)
     return str(request.param)
 
 
@@ -105,6 +109,39 @@ def test_booleans_round_trip(db_session: Session) -> None:
     assert got == {"P1": True, "P2": False}
 
 
+def test_columns_of_one_value_and_dates_load_as_the_small_path_stores_them(
+    db_session: Session,
+) -> None:
+    """The staged load binds a column holding one value in every row (as_of, a load's role) as
+    a parameter and stages dates as ISO text: what lands equals what executemany stores — also
+    when every column is such a column."""
+    org = pa.table(
+        {
+            "org_id": ["O1"],
+            "parent_id": ["HQ"],
+            "name": ["苏州分行"],
+            "level": ["branch"],
+            "as_of": [date(2024, 2, 29)],
+        }
+    )
+    head = _org("总行").set_column(0, "org_id", pa.array(["HQ"]))
+    bulk.insert(db_session, OrgUnit.__table__, head)  # type: ignore[arg-type]
+    bulk.insert(db_session, OrgUnit.__table__, org)  # type: ignore[arg-type]
+    joined = [date(2020, 1, 31), None, date(2024, 2, 29)]
+    bulk.insert(
+        db_session, Staff.__table__, _staff(["1", "2", "3"], joined, date(2026, 10, 31), "周")
+    )  # type: ignore[arg-type]
+    got = db_session.execute(
+        select(OrgUnit.org_id, OrgUnit.parent_id, OrgUnit.as_of).where(OrgUnit.org_id == "O1")
+    ).one()
+    assert tuple(got) == ("O1", "HQ", date(2024, 2, 29))
+    staff = {s.staff_id: (s.joined_on, s.as_of, s.role) for s in db_session.scalars(select(Staff))}
+    assert staff == {f"S{i}": (joined[i], date(2026, 10, 31), "teller") for i in range(3)}
+    if db_session.get_bind().dialect.name == "sqlite":  # stored as SQLAlchemy stores dates
+        stored = db_session.execute(text("SELECT DISTINCT typeof(as_of), as_of FROM staff")).all()
+        assert [tuple(r) for r in stored] == [("text", "2026-10-31")]
+
+
 def test_a_rolled_back_staged_load_leaves_nothing_and_its_scratch_file_goes(
     db_engine: Engine, load_path: str
 ) -> None:
@@ -127,8 +164,9 @@ def test_a_rolled_back_staged_load_leaves_nothing_and_its_scratch_file_goes(
     with db_engine.connect() as conn:
         assert conn.scalar(select(OrgUnit.org_id).limit(1)) is None
         assert _scratch_files(conn) == []
-    if db_engine.dialect.name == "sqlite" and load_path == "staged":
-        assert len(attached) == 1 and not any(f.exists() for f in attached)
+    if db_engine.dialect.name == "sqlite" and load_path != "direct":
+        files = 2 if load_path == "staged in halves" else 1
+        assert len(attached) == files and not any(f.exists() for f in attached)
     else:
         assert attached == []
 

@@ -8,6 +8,9 @@ by primary key; with `newer_only`, a row replaces a stored one only if its `as_o
 SQLite, large loads: ADBC's SQLite driver writes the Arrow columns into a scratch database file
 in C; the session's own connection attaches that file and copies the rows with one
 INSERT … SELECT inside its transaction, so the load commits or rolls back with everything else.
+What the scratch file gets is cut down first: a column holding one value in every row is bound
+as a parameter of that INSERT instead, dates are staged as the ISO text they are stored as, and a
+large load is written as two halves in two threads.
 Handing sqlite3 a Python tuple per row instead cost about as much again as the insert itself
 (1M wide customer rows: 33 s, against 12 s staged). An attached file cannot be detached inside a
 transaction: the pool detaches and deletes it when the connection is checked back in.
@@ -22,6 +25,7 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ from sqlalchemy.pool import Pool
 
 BATCH = 50_000
 STAGE_MIN_ROWS = 10_000  # below this, executemany is as fast as staging
+STAGE_SPLIT_ROWS = 200_000  # from here a staged load is written as two halves side by side
 STAGE_PREFIX = "bankcrm_stage_"
 
 
@@ -77,13 +82,19 @@ def _load(session: Session, table: Table, rows: pa.Table, conflict: str) -> int:
     if session.get_bind().dialect.name == "postgresql":
         return _copy(session, table, rows, conflict)
     raw: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
-    if rows.num_rows >= STAGE_MIN_ROWS and _free_attach_slot(raw):
-        source = f"{_stage(raw, rows)}.rows"
+    free = _free_attach_slots(raw)
+    if rows.num_rows >= STAGE_MIN_ROWS and free:
+        constants = _constants(rows)
+        varying = rows.drop_columns(list(constants))
+        split = rows.num_rows >= STAGE_SPLIT_ROWS and free >= 2
+        source = _stage(raw, varying, parts=2 if split else 1)
+        picked = ", ".join([f'"{c}"' for c in varying.column_names] + ["?" for _ in constants])
         with _sqlite_rebuilt_after_load(raw, table.name, plain=not conflict):
             # WHERE true: SQLite reads an ON CONFLICT after a bare FROM as a join constraint
             raw.execute(
-                f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {source} '
-                f"WHERE true {conflict}"
+                f'INSERT INTO "{table.name}" ({_names([*varying.column_names, *constants])}) '
+                f"SELECT {picked} FROM {source} WHERE true {conflict}",
+                list(constants.values()),
             )
         return int(rows.num_rows)
     marks = ", ".join("?" for _ in rows.column_names)
@@ -121,30 +132,78 @@ def _sqlite_rebuilt_after_load(
         raw.execute(sql)
 
 
-def _stage(raw: sqlite3.Connection, rows: pa.Table) -> str:
-    """Write `rows` into a new scratch database (table `rows`) and attach it; its schema name."""
+def _constants(rows: pa.Table) -> dict[str, object]:
+    """Columns holding one value in every row (a load's as_of, a tier's since), as the value
+    sqlite3 binds: they go into the INSERT … SELECT as parameters instead of being staged row by
+    row. Dates as the ISO text SQLAlchemy stores them as."""
+    found: dict[str, object] = {}
+    for name, column in zip(rows.column_names, rows.columns, strict=True):
+        kind = column.type
+        if column.null_count or not (
+            pa.types.is_date(kind) or pa.types.is_integer(kind) or pa.types.is_string(kind)
+        ):
+            continue
+        low, high = pc.min_max(column).values()
+        if low == high:
+            value = low.as_py()
+            found[name] = value.isoformat() if pa.types.is_date(kind) else value
+    if len(found) == rows.num_columns:  # something must be staged, to give the rows
+        found.pop(rows.column_names[0])
+    return found
+
+
+def _iso_dates(rows: pa.Table) -> pa.Table:
+    """Date columns as ISO text, which is what ADBC stores for them too, but its own
+    conversion cost ≈ 0.4 µs a value (2.3 s of staging 1M customer rows), Arrow's cast ≈ 0.2."""
+    for i, column in enumerate(rows.columns):
+        if pa.types.is_date(column.type):
+            rows = rows.set_column(i, rows.field(i).name, pc.cast(column, pa.string()))
+    return rows
+
+
+def _stage(raw: sqlite3.Connection, rows: pa.Table, *, parts: int = 1) -> str:
+    """Write `rows` into `parts` new scratch databases (table `rows` each, consecutive slices)
+    and attach them; the SQL that reads them back in order.
+
+    Parts are written side by side in threads: ADBC writes without holding the GIL (1M customer
+    rows: 3.1 s in one file, 2.1 s in two)."""
+    size = -(-rows.num_rows // parts)
+    folders = [Path(tempfile.mkdtemp(prefix="bankcrm-stage-")) for _ in range(parts)]
+    names: list[str] = []
+    try:
+        paths = [folder / "stage.db" for folder in folders]
+        slices = [rows.slice(i * size, size) for i in range(parts)]
+        if parts == 1:
+            _write_stage(paths[0], slices[0])
+        else:
+            with ThreadPoolExecutor(parts) as pool:
+                list(pool.map(_write_stage, paths, slices))
+        for path in paths:
+            names.append(f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}")
+            raw.execute(f"ATTACH DATABASE ? AS {names[-1]}", (str(path),))
+    except BaseException:
+        for folder in folders[len(names) :]:  # attached ones go when the connection checks in
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if len(names) == 1:
+        return f"{names[0]}.rows"
+    return "(" + " UNION ALL ".join(f"SELECT * FROM {n}.rows" for n in names) + ")"
+
+
+def _write_stage(path: Path, rows: pa.Table) -> None:
     import adbc_driver_sqlite.dbapi as adbc
 
-    folder = Path(tempfile.mkdtemp(prefix="bankcrm-stage-"))
-    path = folder / "stage.db"
-    try:
-        with adbc.connect(str(path)) as stage, stage.cursor() as cur:
-            cur.execute("PRAGMA journal_mode=OFF")  # a scratch file: nothing to recover
-            cur.adbc_ingest("rows", rows, mode="create")
-            stage.commit()
-        name = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
-        raw.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return name
+    with adbc.connect(str(path)) as stage, stage.cursor() as cur:
+        cur.execute("PRAGMA journal_mode=OFF")  # a scratch file: nothing to recover
+        cur.adbc_ingest("rows", _iso_dates(rows), mode="create")
+        stage.commit()
 
 
-def _free_attach_slot(raw: sqlite3.Connection) -> bool:
-    """One more database may be attached (main and temp do not count against the limit)."""
+def _free_attach_slots(raw: sqlite3.Connection) -> int:
+    """How many more databases may be attached (main and temp do not count against the limit)."""
     names = [row[1] for row in raw.execute("PRAGMA database_list").fetchall()]
     attached = len([n for n in names if n not in ("main", "temp")])
-    return attached < raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)
+    return max(0, raw.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED) - attached)
 
 
 @event.listens_for(Pool, "checkin")

@@ -62,7 +62,13 @@ def upsert_current(session: Session, rows: pa.Table, fresh: list[str]) -> int:
     """Rows of the rule sets in `fresh` (none stored yet) go in as a plain bulk insert."""
     table = CustomerTier.__table__
     is_fresh = pc.is_in(rows["rule_set"], value_set=pa.array(fresh, pa.string()))
-    new, old = rows.filter(is_fresh), rows.filter(pc.invert(is_fresh))
+    # one kind only (a first publish, or a nightly): no copy of 3M rows into two tables
+    if pc.all(is_fresh).as_py():
+        new, old = rows, rows.slice(0, 0)
+    elif not pc.any(is_fresh).as_py():
+        new, old = rows.slice(0, 0), rows
+    else:
+        new, old = rows.filter(is_fresh), rows.filter(pc.invert(is_fresh))
     return bulk.insert(session, table, new) + bulk.upsert(session, table, old)  # type: ignore[arg-type]
 
 
