@@ -46,11 +46,13 @@ class _Reader:
         self.db = duckdb.connect()
 
     def raw(self, table: str) -> str:
-        """SQL for the newest version of each key among extracts up to the cutoff."""
+        """SQL for the newest version of each key among extracts up to the cutoff (as `Inputs`)."""
         files = raw_files(self.lake, table, self.until)
         if not files:
             raise ValueError(f"数据湖中没有 {self.as_of} 及以前的 {table}")
         src = parquet_source(files, hive=True)
+        if len({f.parent for f in files}) == 1:  # one extract: its keys are unique (ingest)
+            return f"(SELECT * EXCLUDE (extract_date) FROM {src})"
         key = ", ".join(KEYS[table])
         return f"(SELECT * EXCLUDE (extract_date) FROM {src} QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY extract_date DESC) = 1)"
 
