@@ -329,6 +329,8 @@ def _trades(
     base = np.repeat(cs[first] - z[first], count[count > 0])
     vals = np.rint(value[rows] * np.exp(cs - base)).astype(np.int64)
     acc.event(ids[rows], days, vals)
+    if not len(rows):  # no trade at all (a small bank, a short horizon): values stay
+        return value
     last = np.full(len(ids), -1)
     last[rows] = np.arange(len(rows))  # the last write per account wins: its latest trade
     return np.where(last >= 0, vals[np.maximum(last, 0)], value)
