@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,6 +18,7 @@ from bankcrm.db import migrate
 from bankcrm.db.models import Base
 from bankcrm.db.session import make_engine
 from bankcrm.orgs.models import OrgUnit
+from bankcrm.products.models import Product
 
 pytestmark = pytest.mark.db
 
@@ -73,3 +76,35 @@ def test_check_constraints_hold(db_session: Session) -> None:
     )
     with pytest.raises(IntegrityError):
         db_session.flush()
+
+
+@pytest.mark.parametrize(
+    ("risk", "kept"), [("R1", True), ("R5", True), (None, True), ("R6", False)]
+)
+def test_an_enum_check_keeps_its_meaning_as_comparisons(
+    db_session: Session, risk: str | None, kept: bool
+) -> None:
+    """One of the values or NULL passes, anything else is refused — as `IN (…)` did."""
+    db_session.add(
+        Product(
+            product_code="P1", name="定期", category="time", risk_level=risk, as_of=date(2026, 1, 1)
+        )
+    )
+    if kept:
+        db_session.flush()
+    else:
+        with pytest.raises(IntegrityError):
+            db_session.flush()
+
+
+def test_sqlite_checks_hold_no_in_list(tmp_path: Path) -> None:
+    """SQLite builds a scratch table per row written for an IN list in a CHECK: none is left.
+    (PostgreSQL evaluates IN as = ANY; its checks stay as created.)"""
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        schema = {name: sql or "" for name, sql in tables}
+    engine.dispose()
+    assert [name for name, sql in schema.items() if re.search(r"CHECK \(\w+ IN \(", sql)] == []
+    assert "CHECK (risk_level = 'C1' OR risk_level = 'C2' OR" in schema["customers"]

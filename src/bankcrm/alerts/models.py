@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, utcnow
+from bankcrm.db.base import Base, one_of, utcnow
 
 STATUSES = ("new", "acknowledged", "handled", "dismissed")
 SEVERITIES = ("high", "medium", "low")
@@ -51,8 +50,8 @@ class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("customer_id", "rule", "event_key"),
-        CheckConstraint(f"status IN {STATUSES!r}", name="status"),
-        CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity"),
+        one_of("status", STATUSES, name="status"),
+        one_of("severity", SEVERITIES, name="severity"),
         Index("ix_alerts_staff_id_status", "staff_id", "status"),
         Index("ix_alerts_org_id_status", "org_id", "status"),
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, utcnow
+from bankcrm.db.base import Base, one_of, utcnow
 
 REASONS = (
     "initial",  # first owner under the policy
@@ -48,7 +48,7 @@ class AssignmentChange(Base):
 
     __tablename__ = "assignment_history"
     __table_args__ = (
-        CheckConstraint(f"reason IN {REASONS!r}", name="reason"),
+        one_of("reason", REASONS, name="reason"),
         Index("ix_assignment_history_customer_id_changed_at", "customer_id", "changed_at"),
     )
 
@@ -72,9 +72,7 @@ class Handover(Base):
 
     __tablename__ = "handovers"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'approved', 'rejected', 'cancelled')", name="status"
-        ),
+        one_of("status", ("pending", "approved", "rejected", "cancelled"), name="status"),
         Index("ix_handovers_status_approver_org_id", "status", "approver_org_id"),
     )
 

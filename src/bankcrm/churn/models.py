@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, SnapshotMixin, utcnow
+from bankcrm.db.base import Base, SnapshotMixin, one_of, utcnow
 
 BANDS = ("high", "medium", "low")
 GROUPS = ("treated", "control")
@@ -40,7 +39,7 @@ class ChurnScore(SnapshotMixin, Base):
 
     __tablename__ = "churn_scores"
     __table_args__ = (
-        CheckConstraint(f"band IN {BANDS!r}", name="band"),
+        one_of("band", BANDS, name="band"),
         Index("ix_churn_scores_band_score", "band", "score"),
     )
 
@@ -61,9 +60,9 @@ class RetentionCase(Base):
     __tablename__ = "retention_cases"
     __table_args__ = (
         UniqueConstraint("customer_id", "opened_on"),
-        CheckConstraint(f"group_name IN {GROUPS!r}", name="group_name"),
-        CheckConstraint(f"outcome IN {OUTCOMES!r}", name="outcome"),
-        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        one_of("group_name", GROUPS, name="group_name"),
+        one_of("outcome", OUTCOMES, name="outcome"),
+        one_of("status", ("open", "closed"), name="status"),
         Index("ix_retention_cases_owner_staff_id_status", "owner_staff_id", "status"),
         Index("ix_retention_cases_org_id_opened_on", "org_id", "opened_on"),
     )
@@ -98,7 +97,7 @@ class RetentionAction(Base):
     product sold, a note."""
 
     __tablename__ = "retention_actions"
-    __table_args__ = (CheckConstraint(f"kind IN {ACTION_KINDS!r}", name="kind"),)
+    __table_args__ = (one_of("kind", ACTION_KINDS, name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("retention_cases.id"), index=True)

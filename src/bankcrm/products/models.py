@@ -7,13 +7,13 @@ from datetime import date
 from sqlalchemy import BigInteger, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, SnapshotMixin
+from bankcrm.db.base import Base, SnapshotMixin, one_of
 
 
 class Product(SnapshotMixin, Base):
     __tablename__ = "products"
     __table_args__ = (
-        CheckConstraint("risk_level IN ('R1', 'R2', 'R3', 'R4', 'R5')", name="risk_level"),
+        one_of("risk_level", ("R1", "R2", "R3", "R4", "R5"), name="risk_level"),
         CheckConstraint("min_amount_fen >= 0", name="min_amount_fen"),
     )
 

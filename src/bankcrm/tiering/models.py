@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bankcrm.db.base import Base, SnapshotMixin, utcnow
+from bankcrm.db.base import Base, SnapshotMixin, one_of, utcnow
 
 
 class TierRuleSet(Base):
@@ -25,9 +25,7 @@ class TierRuleSet(Base):
     __table_args__ = (
         UniqueConstraint("name", "version"),
         CheckConstraint("version >= 1", name="version"),
-        CheckConstraint(
-            "basis IN ('aum_month_avg', 'aum_point', 'deposit_month_avg')", name="basis"
-        ),
+        one_of("basis", ("aum_month_avg", "aum_point", "deposit_month_avg"), name="basis"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +75,7 @@ class TierChange(Base):
     __table_args__ = (
         UniqueConstraint("customer_id", "rule_set", "effective_on"),
         Index("ix_tier_history_rule_set_effective_on", "rule_set", "effective_on"),
-        CheckConstraint("direction IN ('up', 'down')", name="direction"),
+        one_of("direction", ("up", "down"), name="direction"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
