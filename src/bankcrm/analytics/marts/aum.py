@@ -122,23 +122,24 @@ def aum_monthly(
     )
     pc = per_class
     # one row per (customer, class) is left: max picks it (cheaper than sum on DuckDB)
+    # The totals are sums of their own, not additions of the pivoted columns: a query that needs
+    # only a total (a rule set without coefficients) then skips the pivot altogether.
+    deposit = pc.cls.isin([ASSET_CLASSES.index(c) for c in DEPOSIT_CLASSES])
     sums = pc.group_by("ck").agg(
         **{f"{c}_fen": pc.point.max(where=pc.cls == i) for i, c in enumerate(ASSET_CLASSES)},
         **{f"{c}_sum": pc.held.max(where=pc.cls == i) for i, c in enumerate(ASSET_CLASSES)},
+        aum_fen=int64(pc.point.sum()),
+        deposit_fen=int64(pc.point.sum(where=deposit)),
+        aum_sum=int64(pc.held.sum()),
+        deposit_sum=int64(pc.held.sum(where=deposit)),
     )
     t = customers.left_join(sums, "ck")
     t = t.select(
         "customer_id",
         **{k: t[k].fill_null(0) for k in sums.columns if k != "ck"},
     )
-    t = t.mutate(
-        aum_fen=_total(t, ASSET_CLASSES, "_fen"),
-        deposit_fen=_total(t, DEPOSIT_CLASSES, "_fen"),
-        month=ibis.literal(start),
-        days=ibis.literal(elapsed, "int64"),
-        aum_sum=_total(t, ASSET_CLASSES, "_sum"),
-        deposit_sum=_total(t, DEPOSIT_CLASSES, "_sum"),
-    )
+    t = t.mutate(month=ibis.literal(start), days=ibis.literal(elapsed, "int64"))
+    t = t.relocate("month", "days", after="deposit_fen")
     t = t.mutate(
         month_avg_fen=div_half_up(t.aum_sum, elapsed),
         deposit_month_avg_fen=div_half_up(t.deposit_sum, elapsed),
@@ -166,10 +167,3 @@ def _year_and_peak(t: ir.Table, history: ir.Table, *, start: date, days_before: 
         year_avg_fen=div_half_up(year_sum, days_before + out.days),
         peak_month_avg_fen=ibis.greatest(out.month_avg_fen, out.peak.fill_null(0)),
     ).drop("year_sum", "peak")
-
-
-def _total(t: ir.Table, classes: tuple[str, ...], suffix: str) -> ir.IntegerValue:
-    total: ir.IntegerValue = t[f"{classes[0]}{suffix}"]
-    for c in classes[1:]:
-        total = total + t[f"{c}{suffix}"]
-    return total

@@ -36,6 +36,12 @@ BASIS_LABELS = {
     Basis.aum_point: "AUM时点",
     Basis.deposit_month_avg: "存款月日均",
 }
+# aum_monthly's own total of the classes a basis weighs
+TOTALS = {
+    Basis.aum_month_avg: "aum_sum",
+    Basis.aum_point: "aum_fen",
+    Basis.deposit_month_avg: "deposit_sum",
+}
 QUALIFIER_LABELS = {
     QualifierKind.credit_card_annual_spend: "信用卡年消费",
     QualifierKind.personal_loan_balance: "个人贷款余额",
@@ -60,6 +66,10 @@ def basis_value(t: ir.Table, spec: RuleSetSpec) -> ir.IntegerValue:
     point = spec.basis is Basis.aum_point
     suffix = "_fen" if point else "_sum"
     weights = {c: int(Decimal(spec.coefficients.get(c, "1")) * SCALE) for c in classes}
+    whole = TOTALS[spec.basis]
+    if whole in t.columns and all(w == SCALE for w in weights.values()):
+        # every class at 1: the total aum_monthly keeps (the same integer; ÷ SCALE cancels)
+        return t[whole] if point else div_half_up(t[whole], t.days)
     total: ir.IntegerValue | None = None
     for c, w in weights.items():
         if w == 0:
@@ -106,7 +116,8 @@ def tiers(
     this rule set (customer_id, tier, tier_rank) or none."""
     names = spec.tier_names()
     prefixed = facts.select("customer_id", **{f"fact_{c}": c for c in FACTS})
-    t = monthly.select("customer_id", "days", *_basis_columns(spec)).pipe(left, prefixed)
+    whole = [TOTALS[spec.basis]] if TOTALS[spec.basis] in monthly.columns else []
+    t = monthly.select("customer_id", "days", *_basis_columns(spec), *whole).pipe(left, prefixed)
     t = t.mutate(basis_value_fen=basis_value(t, spec))
     t = t.mutate(basis_rank=basis_rank(t.basis_value_fen, t.fact_age, spec))
     t = t.pipe(_hysteresis, history, facts, spec=spec, as_of=as_of)
