@@ -27,6 +27,9 @@ def one_of(column: str, values: Iterable[str], *, name: str) -> CheckConstraint:
     Not `column IN (…)`: SQLite evaluates an IN list of three or more constants inside a CHECK
     by building a scratch table for every row written (≈ 0.9 µs a row — about 1 s of loading 1M
     customers), where the comparisons cost ≈ 0.04 µs. The meaning is the same, NULL included."""
+    values = list(values)
+    if any("'" in v for v in values):
+        raise ValueError(f"{column}: a value with a quote cannot be written into the CHECK")
     return CheckConstraint(" OR ".join(f"{column} = '{v}'" for v in values), name=name)
 
 

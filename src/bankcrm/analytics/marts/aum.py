@@ -121,8 +121,8 @@ def aum_monthly(
         held=int64((spans.balance_fen * spans.held).sum()),
     )
     pc = per_class
-    # one row per (customer, class) is left: max picks it (cheaper than sum on DuckDB)
-    # The totals are sums of their own, not additions of the pivoted columns: a query that needs
+    # One row per (customer, class) is left: max picks it (cheaper than sum on DuckDB). The
+    # totals are sums of their own, not additions of the pivoted columns: a query that needs
     # only a total (a rule set without coefficients) then skips the pivot altogether.
     deposit = pc.cls.isin([ASSET_CLASSES.index(c) for c in DEPOSIT_CLASSES])
     sums = pc.group_by("ck").agg(
