@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bankcrm.alerts.rules import AlertRulesSpec
 from bankcrm.customers.schemas import CUSTOMER_LINKED
+from bankcrm.db.versioned import Version
 from bankcrm.maintenance.schemas import Channel, Outcome
 from bankcrm.security.classification import field
 
@@ -126,8 +127,8 @@ class RulesOut(BaseModel):
     toml: str = Field(description="预警规则全文（TOML）")
 
 
-def rules_out(v: Any) -> RulesOut:
-    """A stored version (`service.RulesVersion`) as the API shows it."""
+def rules_out(v: Version[AlertRulesSpec]) -> RulesOut:
+    """A stored version of the alert rules as the API shows it."""
     return RulesOut(
         name=v.spec.name,
         title=v.spec.title,

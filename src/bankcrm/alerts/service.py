@@ -3,8 +3,7 @@ handled / dismissed (with a reason), every change in `alert_events`, views audit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -25,18 +24,11 @@ from bankcrm.security.roles import Permission
 OPEN = ("new", "acknowledged")
 
 
-@dataclass(frozen=True)
-class RulesVersion:
-    spec: AlertRulesSpec
-    version: int
-    created_at: datetime
-    created_by: str
+RulesVersion = versioned.Version[AlertRulesSpec]
 
 
 def _view(row: AlertRuleSet) -> RulesVersion:
-    return RulesVersion(
-        AlertRulesSpec.from_json(row.spec), row.version, row.created_at, row.created_by
-    )
+    return versioned.view(row, AlertRulesSpec.from_json)
 
 
 def save_rules(session: Session, author: str, spec: AlertRulesSpec) -> tuple[RulesVersion, bool]:

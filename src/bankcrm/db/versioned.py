@@ -3,8 +3,10 @@ version, never changed once written; saving an unchanged document writes nothing
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +28,33 @@ class Stored(Protocol):
     def __init__(self, **columns: Any) -> None: ...  # a declarative model's constructor
 
 
+class Kept(Protocol):
+    """A stored version as `view` reads it."""
+
+    spec: str
+    version: int
+    created_at: datetime
+    created_by: str
+
+
 R = TypeVar("R", bound=Stored)
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Version(Generic[S]):
+    """One stored version with its document parsed (`S`: the document's spec class)."""
+
+    spec: S
+    version: int
+    created_at: datetime
+    created_by: str
+    versions: int = 1  # how many versions its name has (where a listing counts them)
+
+
+def view(row: Kept, parse: Callable[[str], S], versions: int = 1) -> Version[S]:
+    """`row` as a `Version`, its stored JSON read by `parse` (the spec's `from_json`)."""
+    return Version(parse(row.spec), row.version, row.created_at, row.created_by, versions)
 
 
 def save(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,19 +13,11 @@ from bankcrm.maintenance.models import MaintenancePolicy
 from bankcrm.maintenance.policy import PRESETS, PolicySpec, parse_toml, preset_toml
 from bankcrm.tiering import service as tiering
 
-
-@dataclass(frozen=True)
-class PolicyVersion:
-    spec: PolicySpec
-    version: int
-    created_at: datetime
-    created_by: str
+PolicyVersion = versioned.Version[PolicySpec]
 
 
 def _view(row: MaintenancePolicy) -> PolicyVersion:
-    return PolicyVersion(
-        PolicySpec.from_json(row.spec), row.version, row.created_at, row.created_by
-    )
+    return versioned.view(row, PolicySpec.from_json)
 
 
 def _latest(session: Session, name: str) -> MaintenancePolicy | None:

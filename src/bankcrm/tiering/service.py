@@ -7,8 +7,7 @@ security issue brings users, the actor is the name recorded in `created_by`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 
 import pyarrow as pa
@@ -27,19 +26,11 @@ from bankcrm.tiering.schemas import RuleSetSpec, parse_toml
 PRESETS = ("deposit_4tier", "maintenance_3tier", "outlet_adoption")
 
 
-@dataclass(frozen=True)
-class RuleSetVersion:
-    spec: RuleSetSpec
-    version: int
-    created_at: datetime
-    created_by: str
-    versions: int = 1  # how many versions the rule set has (filled by list_rule_sets)
+RuleSetVersion = versioned.Version[RuleSetSpec]
 
 
 def _view(row: TierRuleSet, versions: int = 1) -> RuleSetVersion:
-    return RuleSetVersion(
-        RuleSetSpec.from_json(row.spec), row.version, row.created_at, row.created_by, versions
-    )
+    return versioned.view(row, RuleSetSpec.from_json, versions)
 
 
 def save(session: Session, actor: str, spec: RuleSetSpec) -> tuple[RuleSetVersion, bool]:
