@@ -202,13 +202,20 @@ def _compute(
     inputs = Inputs(engine, lake, as_of)
     start = as_of.replace(day=1)
 
-    def save(name: str, expr: ir.Table) -> ir.Table:
-        """Write a mart in key order (a re-run gives the same files) and read it back."""
+    def files(name: str) -> list[Path]:
+        return sorted((stage / name).glob("*.parquet"))
+
+    def write(name: str, expr: ir.Table) -> None:
+        """Stage a mart in key order (a re-run gives the same files)."""
         folder = stage / name
         keys = SORT_KEYS.get(name, ["customer_id"])
         engine.write(expr.order_by(keys), folder, row_group_size=LOOKUP_ROW_GROUP.get(name))
         staged[name] = folder
-        return engine.read(sorted(folder.glob("*.parquet")), base=folder)
+
+    def save(name: str, expr: ir.Table) -> ir.Table:
+        """Stage a mart the later steps read, and read it back."""
+        write(name, expr)
+        return engine.read(files(name), base=stage / name)
 
     with _step(outcome, "AUM", progress):
         customers = inputs.required("customers")
@@ -226,7 +233,7 @@ def _compute(
                 spans, keyed, history, as_of=as_of, start=start, year_days_before=year_days
             ),
         )
-        save("aum_daily", aum.aum_daily(monthly))
+        write("aum_daily", aum.aum_daily(monthly))
         outcome.customers = engine.count(monthly)
     with _step(outcome, "持有产品", progress):
         loans = _or_empty(engine, inputs.table("loans"), LOAN_SCHEMA)
@@ -243,8 +250,9 @@ def _compute(
                 as_of=as_of,
             ),
         )
-        save("holdings_detail", holdings.holdings_detail(accounts, loans, cards, as_of=as_of))
+        write("holdings_detail", holdings.holdings_detail(accounts, loans, cards, as_of=as_of))
     with _step(outcome, "行为特征", progress):
+        transactions = _or_empty(engine, inputs.table("transactions"), TXN_SCHEMA)
         feats = save(
             "features",
             features.features(
@@ -252,7 +260,7 @@ def _compute(
                 monthly,
                 history,
                 held,
-                _or_empty(engine, inputs.table("transactions"), TXN_SCHEMA),
+                transactions,
                 inputs.table("digital_events"),
                 as_of=as_of,
                 own_bank=settings.own_bank_code,
@@ -280,8 +288,9 @@ def _compute(
             )
             for rs in rule_sets
         ]
-        if parts:
-            save("tiers", ibis.union(*parts) if len(parts) > 1 else parts[0])
+        tiered = (
+            save("tiers", ibis.union(*parts) if len(parts) > 1 else parts[0]) if parts else None
+        )
     with _step(outcome, "流失评分", progress):
         from bankcrm.analytics.marts import churn
 
@@ -289,8 +298,8 @@ def _compute(
         scored = churn.stage(
             lake,
             as_of,
-            sorted((stage / "features").glob("*.parquet")),
-            sorted((stage / "aum_monthly").glob("*.parquet")),
+            files("features"),
+            files("aum_monthly"),
             folder,
         )
         if scored is None:
@@ -301,47 +310,25 @@ def _compute(
             staged["churn_scores"] = folder
     with _step(outcome, "预警候选", progress):
         if alert_rules:
-            _alert_candidates(
-                engine, lake, inputs, alert_rules, settings, stage, staged, history=history
+            from bankcrm.analytics.marts import alerts
+
+            src = alerts.Sources(
+                accounts=accounts,
+                balances=balances,
+                transactions=transactions,
+                loans=_or_empty(engine, inputs.table("loans"), ALERT_LOAN_SCHEMA),
+                monthly=monthly,
+                history=history,
+                features=feats,
+                tiers=tiered,
             )
-
-
-def _alert_candidates(
-    engine: backend.Engine,
-    lake: Lake,
-    inputs: Inputs,
-    rules: tuple[RuleSpec, ...],
-    settings: Settings,
-    stage: Path,
-    staged: dict[str, Path],
-    *,
-    history: ir.Table,
-) -> None:
-    """The `alert_candidates` mart from the raw extracts and the marts staged above."""
-    from bankcrm.analytics.marts import alerts
-
-    def staged_table(name: str) -> ir.Table | None:
-        files = sorted((stage / name).glob("*.parquet")) if name in staged else []
-        return engine.read(files, base=stage / name) if files else None
-
-    monthly, feats = staged_table("aum_monthly"), staged_table("features")
-    if monthly is None or feats is None:
-        return
-    src = alerts.Sources(
-        accounts=inputs.required("accounts"),
-        balances=inputs.required("balances"),
-        transactions=_or_empty(engine, inputs.table("transactions"), TXN_SCHEMA),
-        loans=_or_empty(engine, inputs.table("loans"), ALERT_LOAN_SCHEMA),
-        monthly=monthly,
-        history=history,
-        features=feats,
-        tiers=staged_table("tiers"),
-    )
-    found = alerts.alert_candidates(src, rules, as_of=inputs.as_of, own_bank=settings.own_bank_code)
-    folder = stage / "alert_candidates"
-    expr = found if found is not None else engine.empty(alerts.CANDIDATE_SCHEMA)
-    engine.write(expr.order_by(SORT_KEYS["alert_candidates"]), folder)
-    staged["alert_candidates"] = folder
+            found = alerts.alert_candidates(
+                src, alert_rules, as_of=as_of, own_bank=settings.own_bank_code
+            )
+            write(
+                "alert_candidates",
+                found if found is not None else engine.empty(alerts.CANDIDATE_SCHEMA),
+            )
 
 
 def monthly_history(engine: backend.Engine, lake: Lake, start: date) -> tuple[ir.Table, int]:
